@@ -1,0 +1,1 @@
+"""Feedback: two-way goals, check-ins, the anonymous safety pulse, insights and pairing health."""

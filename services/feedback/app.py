@@ -1,0 +1,23 @@
+"""Feedback's application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from services.feedback import store
+from services.feedback.api import blp
+from shared.app import create_base_app
+from shared.config import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env("feedback")
+    app = create_base_app(
+        settings,
+        title="Feedback",
+        description="Two-way goals, check-ins, the anonymous safety pulse and insights acted upon.",
+        blueprints=[blp],
+        indexes=store.INDEXES,
+    )
+    app.extensions["pairing_health"] = store.PairingHealthStore(app.extensions["db"])
+    return app

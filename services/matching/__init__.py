@@ -1,0 +1,1 @@
+"""Matching: projections of programs and people, match runs, pairings, waitlist."""

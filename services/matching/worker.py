@@ -1,0 +1,18 @@
+"""Matching's worker: keeps the projections current from intake's events."""
+
+from __future__ import annotations
+
+from services.matching import events, store
+from shared.config import Settings
+from shared.runtime import WorkerParts
+from shared.worker import build_service_worker
+
+
+def build_worker(settings: Settings) -> WorkerParts:
+    return build_service_worker(
+        settings,
+        group=events.GROUP,
+        topics=events.CONSUMED_TOPICS,
+        handlers=lambda db, _publisher: events.handlers(store.ProjectionStore(db)),
+        indexes=store.INDEXES,
+    )

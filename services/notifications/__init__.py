@@ -1,0 +1,1 @@
+"""Notifications: tells people and subscribers what happened, exactly once per cause and channel."""

@@ -1,0 +1,23 @@
+"""Notifications' application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from services.notifications import store
+from services.notifications.api import blp
+from shared.app import create_base_app
+from shared.config import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env("notifications")
+    app = create_base_app(
+        settings,
+        title="Notifications",
+        description="Tells participants and subscribers what happened, once per cause and channel.",
+        blueprints=[blp],
+        indexes=store.INDEXES,
+    )
+    app.extensions["delivery_log"] = store.DeliveryLog(app.extensions["db"])
+    return app

@@ -1,0 +1,28 @@
+"""HTTP schemas of the notifications API."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from shared.http import PageQuery, PageSchema
+
+
+class InboxQuery(PageQuery):
+    pass
+
+
+class DeliverySchema(Schema):
+    notification_id = fields.String()
+    recipient_id = fields.String()
+    channel = fields.String()
+    template = fields.String()
+    subject = fields.String()
+    body = fields.String()
+    cause_event_id = fields.String()
+    status = fields.String()
+    created_at = fields.DateTime()
+
+
+class DeliveryPage(Schema):
+    items = fields.List(fields.Nested(DeliverySchema))
+    page = fields.Nested(PageSchema)

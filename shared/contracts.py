@@ -1,0 +1,205 @@
+"""The published event contract: topics and the payload schema of every event type, registered once.
+
+Producers validate before writing to the outbox; consumers validate before handling. JSON Schemas and the
+AsyncAPI document in docs/ are generated from these classes (``python -m shared.docs``).
+"""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from shared.events.registry import REGISTRY
+from shared.vocabulary import GROWTH_GOALS
+
+PROGRAMS = "mentoring.programs.v1"
+PARTICIPANTS = "mentoring.participants.v1"
+ORGCHART = "mentoring.orgchart.v1"
+PAIRINGS = "mentoring.pairings.v1"
+MATCH_RUNS = "mentoring.match-runs.v1"
+FEEDBACK = "mentoring.feedback.v1"
+NOTIFICATIONS = "mentoring.notifications.v1"
+TOPICS = (PROGRAMS, PARTICIPANTS, ORGCHART, PAIRINGS, MATCH_RUNS, FEEDBACK, NOTIFICATIONS)
+
+# Which consumer group reads which topics; drives topic + dead-letter topic creation.
+CONSUMER_GROUPS: dict[str, tuple[str, ...]] = {
+    "intake": (PAIRINGS,),
+    "matching": (PROGRAMS, PARTICIPANTS, ORGCHART, FEEDBACK),
+    "notifications": (PAIRINGS, FEEDBACK, PARTICIPANTS),
+    "feedback": (PAIRINGS, PARTICIPANTS),
+}
+
+PROGRAM_STATUSES = ("draft", "enrolling", "matching", "running", "closed")
+PARTICIPANT_STATUSES = ("enrolled", "withdrawn", "erased")
+PAIRING_STATES = ("proposed", "published", "accepted", "declined", "active", "ended")
+
+
+def dlq_topic(topic: str, group: str) -> str:
+    return f"{topic}.{group}.dlq"
+
+
+class Strict(Schema):
+    """Payload schemas reject unknown fields: a typo in a producer fails loudly, not silently."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class AvailabilityWindow(Strict):
+    day = fields.Integer(required=True, validate=validate.Range(0, 6), metadata={"description": "0 = Monday"})
+    start = fields.String(required=True, validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$"))
+    end = fields.String(required=True, validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$"))
+
+
+class Consent(Strict):
+    matching = fields.Boolean(required=True)
+    data_processing = fields.Boolean(required=True)
+
+
+class Weights(Strict):
+    topic_fit = fields.Float(load_default=0.35, validate=validate.Range(0, 1))
+    reverse_fit = fields.Float(load_default=0.15, validate=validate.Range(0, 1))
+    availability = fields.Float(load_default=0.2, validate=validate.Range(0, 1))
+    language = fields.Float(load_default=0.1, validate=validate.Range(0, 1))
+    focus = fields.Float(load_default=0.15, validate=validate.Range(0, 1))
+    diversity = fields.Float(load_default=0.05, validate=validate.Range(0, 1))
+
+
+class ProgramRules(Strict):
+    min_seniority_gap = fields.Integer(load_default=3, validate=validate.Range(0, 11))
+    min_timezone_overlap_hours = fields.Float(load_default=2.0, validate=validate.Range(0, 40))
+    languages = fields.List(fields.String(), load_default=list)
+    junior_capacity_default = fields.Integer(load_default=1, validate=validate.Range(1, 5))
+    weights = fields.Nested(Weights, load_default=lambda: Weights().load({}))
+
+
+class ProgramPayload(Strict):
+    program_id = fields.String(required=True)
+    name = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(PROGRAM_STATUSES))
+    focus_areas = fields.List(fields.String(), required=True)
+    custom_focus_areas = fields.List(fields.String(), load_default=list)
+    starts_on = fields.Date(allow_none=True, load_default=None)
+    ends_on = fields.Date(allow_none=True, load_default=None)
+    admins = fields.List(fields.String(), load_default=list)
+    rules = fields.Nested(ProgramRules, required=True)
+
+
+class ProgramStatusChanged(Strict):
+    program_id = fields.String(required=True)
+    previous_status = fields.String(required=True, validate=validate.OneOf(PROGRAM_STATUSES))
+    status = fields.String(required=True, validate=validate.OneOf(PROGRAM_STATUSES))
+
+
+class ParticipantPayload(Strict):
+    participant_id = fields.String(required=True)
+    program_id = fields.String(required=True)
+    employee_id = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(("leader", "junior")))
+    level = fields.Integer(required=True, validate=validate.Range(1, 12))
+    department = fields.String(load_default=None, allow_none=True)
+    location = fields.String(load_default=None, allow_none=True)
+    timezone = fields.String(required=True)
+    languages = fields.List(fields.String(), required=True)
+    topics_to_learn = fields.List(fields.String(), load_default=list)
+    topics_to_teach = fields.List(fields.String(), load_default=list)
+    growth_goals = fields.List(fields.String(validate=validate.OneOf(tuple(GROWTH_GOALS))), load_default=list)
+    strengths = fields.List(fields.String(validate=validate.OneOf(tuple(GROWTH_GOALS))), load_default=list)
+    availability = fields.List(fields.Nested(AvailabilityWindow), load_default=list)
+    capacity = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 5))
+    manager_id = fields.String(load_default=None, allow_none=True)
+    consent = fields.Nested(Consent, required=True)
+    status = fields.String(required=True, validate=validate.OneOf(PARTICIPANT_STATUSES))
+
+
+class ParticipantRef(Strict):
+    """Only identifiers: used where personal data must not travel (withdrawal, erasure)."""
+
+    participant_id = fields.String(required=True)
+    program_id = fields.String(required=True)
+    employee_id = fields.String(load_default=None, allow_none=True)
+    reason = fields.String(load_default=None, allow_none=True)
+
+
+class OrgChartEntry(Strict):
+    employee_id = fields.String(required=True)
+    manager_id = fields.String(load_default=None, allow_none=True)
+
+
+class ComponentScores(Strict):
+    topic_fit = fields.Float()
+    reverse_fit = fields.Float()
+    availability = fields.Float()
+    language = fields.Float()
+    focus = fields.Float()
+    diversity = fields.Float()
+
+
+class PairingPayload(Strict):
+    pairing_id = fields.String(required=True)
+    program_id = fields.String(required=True)
+    leader_id = fields.String(
+        required=True, metadata={"description": "participant id of the leader (mentee)"}
+    )
+    junior_id = fields.String(
+        required=True, metadata={"description": "participant id of the junior (mentor)"}
+    )
+    state = fields.String(required=True, validate=validate.OneOf(PAIRING_STATES))
+    match_run_id = fields.String(load_default=None, allow_none=True)
+    score = fields.Float(load_default=None, allow_none=True)
+    components = fields.Nested(ComponentScores, load_default=None, allow_none=True)
+    reason = fields.String(load_default=None, allow_none=True)
+    by = fields.String(load_default=None, allow_none=True, metadata={"description": "participant id acting"})
+
+
+class MatchRunCompleted(Strict):
+    match_run_id = fields.String(required=True)
+    program_id = fields.String(required=True)
+    dry_run = fields.Boolean(required=True)
+    proposals = fields.Integer(required=True)
+    unmatched = fields.Integer(required=True)
+    total_score = fields.Float(required=True)
+    duration_s = fields.Float(required=True)
+
+
+class PairingAtRisk(Strict):
+    pairing_id = fields.String(required=True)
+    program_id = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+class NotificationOutcome(Strict):
+    notification_id = fields.String(required=True)
+    recipient_id = fields.String(required=True, metadata={"description": "participant id"})
+    channel = fields.String(required=True, validate=validate.OneOf(("email", "chat", "in_app", "webhook")))
+    template = fields.String(required=True)
+    cause_event_id = fields.String(required=True)
+    error = fields.String(load_default=None, allow_none=True)
+
+
+def _register() -> None:
+    reg = REGISTRY.register
+    reg("mentoring.program.created.v1", PROGRAMS, ProgramPayload, "A program was created (status draft).")
+    reg("mentoring.program.updated.v1", PROGRAMS, ProgramPayload, "A program's settings changed.")
+    reg("mentoring.program.status_changed.v1", PROGRAMS, ProgramStatusChanged, "Lifecycle transition.")
+    reg("mentoring.participant.registered.v1", PARTICIPANTS, ParticipantPayload, "Enrolled in a program.")
+    reg("mentoring.participant.updated.v1", PARTICIPANTS, ParticipantPayload, "Profile changed.")
+    reg("mentoring.participant.withdrawn.v1", PARTICIPANTS, ParticipantRef, "Left the program.")
+    reg("mentoring.participant.erased.v1", PARTICIPANTS, ParticipantRef, "Erased (GDPR): forget them.")
+    reg("mentoring.orgchart.employee_upserted.v1", ORGCHART, OrgChartEntry, "Reporting line set.")
+    for verb, text in (
+        ("proposed", "A match run proposed this pair (admin review pending)."),
+        ("published", "An admin published the pair to both participants."),
+        ("accepted", "One side accepted; `by` says who."),
+        ("declined", "One side declined with a reason; the pair is excluded from now on."),
+        ("activated", "Both accepted: the mentoring relationship is active."),
+        ("ended", "The pairing ended (planned, early, or erased) with a reason."),
+        ("rematch_requested", "The leader goes back on the waitlist for a new junior."),
+    ):
+        reg(f"mentoring.pairing.{verb}.v1", PAIRINGS, PairingPayload, text)
+    reg("mentoring.match_run.completed.v1", MATCH_RUNS, MatchRunCompleted, "A match run finished.")
+    reg("mentoring.feedback.pairing_at_risk.v1", FEEDBACK, PairingAtRisk, "Health signals say: act.")
+    reg("mentoring.notification.delivered.v1", NOTIFICATIONS, NotificationOutcome, "A person was told.")
+    reg("mentoring.notification.failed.v1", NOTIFICATIONS, NotificationOutcome, "Delivery gave up.")
+
+
+_register()

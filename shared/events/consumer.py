@@ -1,0 +1,229 @@
+"""Kafka consumer loop: validate, skip duplicates, handle, record, then commit; retry, then dead-letter.
+
+Offsets are committed only after every record of a polled batch is either handled durably (its effect
+and its processed-event record written) or dead-lettered (the DLQ write acknowledged). Handlers must be
+idempotent for the gap between their effect and the processed record (upserts keyed by aggregate or
+event id); the processed record makes every later redelivery a cheap no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from kafka import KafkaConsumer, TopicPartition
+from marshmallow import ValidationError
+from pymongo.database import Database
+from pymongo.errors import BulkWriteError, ConnectionFailure, PyMongoError
+
+from shared.config import Settings
+from shared.contracts import dlq_topic
+from shared.events.envelope import EnvelopeError, Event, parse_event
+from shared.events.producer import EventPublisher
+from shared.events.registry import REGISTRY, UnknownEventType
+from shared.logging import event_id_var
+from shared.metrics import CONSUMER_LAG, EVENT_PROCESSING, EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
+from shared.mongo import PROCESSED_EVENTS
+
+log = logging.getLogger(__name__)
+Handler = Callable[[Event], None]
+
+
+class PermanentError(Exception):
+    """Raised by a handler when retrying can never help (e.g. a reference that will never exist)."""
+
+
+class InfrastructureDown(Exception):
+    """Our own dependency failed; the event is not at fault, so it is retried later, never dead-lettered."""
+
+
+class EventConsumer:
+    """One consumer group member: ``run(stop)`` until stop is set, then commit and close."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        group: str,
+        topics: list[str],
+        handlers: dict[str, Handler],
+        db: Database,
+        publisher: EventPublisher,
+        *,
+        consumer: KafkaConsumer | None = None,
+        max_poll_records: int = 500,
+    ) -> None:
+        self.settings = settings
+        self.group = group
+        self.handlers = handlers
+        self.db = db
+        self.publisher = publisher
+        self.service = settings.service_name
+        self.topics = [settings.topic(t) for t in topics]
+        self._consumer = consumer or KafkaConsumer(
+            *self.topics,
+            **settings.kafka_client_options,
+            group_id=f"{settings.topic_prefix}{group}",
+            client_id=f"{settings.service_name}-worker",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=max_poll_records,
+            max_poll_interval_ms=300000,
+            session_timeout_ms=10000,
+            heartbeat_interval_ms=3000,
+        )
+        self._lag_updated = 0.0
+
+    # -- one record ---------------------------------------------------------------------------------
+    def _decode(self, value: bytes | None) -> Event:
+        if value is None:
+            raise EnvelopeError("empty message (tombstone)")
+        event = parse_event(value)
+        data = REGISTRY.validate(event.type, event.data)
+        return Event(event.id, event.type, event.source, event.subject, event.time, data, event.dataschema)
+
+    def _dead_letter(self, record, reason: str, attempts: int, event_type: str = "unknown") -> None:
+        headers = [
+            *(record.headers or []),
+            ("dlq_reason", reason[:2000].encode()),
+            ("dlq_topic", record.topic.encode()),
+            ("dlq_partition", str(record.partition).encode()),
+            ("dlq_offset", str(record.offset).encode()),
+            ("dlq_group", self.group.encode()),
+            ("dlq_attempts", str(attempts).encode()),
+            ("dlq_failed_at", datetime.now(UTC).isoformat().encode()),
+        ]
+        target = dlq_topic(record.topic, self.group)
+        self.publisher.send_raw(target, record.value, record.key, headers).get(timeout=30)
+        EVENTS_DEAD_LETTERED.labels(self.service, record.topic).inc()
+        EVENTS_CONSUMED.labels(self.service, record.topic, event_type, "dead_lettered").inc()
+        log.warning("dead-lettered %s[%s]@%s: %s", record.topic, record.partition, record.offset, reason)
+
+    def _handle_with_retries(self, record, event: Event, handler: Handler) -> bool:
+        """True when handled; False when dead-lettered. Infrastructure failures propagate."""
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                handler(event)
+                return True
+            except (ConnectionFailure, InfrastructureDown):
+                raise
+            except PermanentError as error:
+                self._dead_letter(record, f"handler refused: {error}", attempts, event.type)
+                return False
+            except Exception as error:
+                if attempts >= self.settings.consumer_max_attempts:
+                    reason = f"handler failed after {attempts} attempts: {type(error).__name__}: {error}"
+                    self._dead_letter(record, reason, attempts, event.type)
+                    return False
+                EVENTS_CONSUMED.labels(self.service, record.topic, event.type, "retried").inc()
+                log.warning("handler failed (attempt %s), retrying: %s", attempts, error)
+                time.sleep(self.settings.consumer_retry_backoff_s * 2 ** (attempts - 1))
+
+    def process_batch(self, records: list) -> None:
+        """Handle a batch in order and record processed ids; raises InfrastructureDown to stop early."""
+        decoded: list[tuple[object, Event | None, str | None]] = []
+        for record in records:
+            try:
+                decoded.append((record, self._decode(record.value), None))
+            except EnvelopeError as error:
+                decoded.append((record, None, f"invalid envelope: {error}"))
+            except UnknownEventType as error:
+                decoded.append((record, None, f"unknown event type {error}"))
+            except ValidationError as error:
+                decoded.append((record, None, f"payload does not match its schema: {error.messages}"))
+        ids = [f"{self.group}:{e.id}" for _, e, _ in decoded if e is not None]
+        try:
+            seen = {d["_id"] for d in self.db[PROCESSED_EVENTS].find({"_id": {"$in": ids}}, {"_id": 1})}
+        except PyMongoError as error:
+            raise InfrastructureDown(str(error)) from error
+        done: list[dict] = []
+        try:
+            for record, event, problem in decoded:
+                if event is None:
+                    self._dead_letter(record, problem or "undecodable", 1)
+                    continue
+                marker = f"{self.group}:{event.id}"
+                if marker in seen:
+                    EVENTS_CONSUMED.labels(self.service, record.topic, event.type, "duplicate").inc()
+                    continue
+                handler = self.handlers.get(event.type)
+                token = event_id_var.set(event.id)
+                started = time.perf_counter()
+                try:
+                    if handler is None:
+                        outcome = "ignored"
+                    else:
+                        outcome = "processed" if self._handle_with_retries(record, event, handler) else None
+                finally:
+                    event_id_var.reset(token)
+                if outcome is None:
+                    continue
+                EVENT_PROCESSING.labels(self.service, record.topic).observe(time.perf_counter() - started)
+                EVENTS_CONSUMED.labels(self.service, record.topic, event.type, outcome).inc()
+                seen.add(marker)
+                done.append({"_id": marker, "type": event.type, "processed_at": datetime.now(UTC)})
+        finally:
+            self._record_processed(done)
+
+    def _record_processed(self, done: list[dict]) -> None:
+        if not done:
+            return
+        try:
+            self.db[PROCESSED_EVENTS].insert_many(done, ordered=False)
+        except BulkWriteError as error:
+            if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])):
+                raise InfrastructureDown(str(error)) from error
+
+    # -- the loop -----------------------------------------------------------------------------------
+    def _update_lag(self) -> None:
+        now = time.monotonic()
+        if now - self._lag_updated < 5:
+            return
+        self._lag_updated = now
+        for tp in self._consumer.assignment():
+            highwater = self._consumer.highwater(tp)
+            if highwater is None:
+                continue
+            position = self._consumer.position(tp)
+            CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(max(0, highwater - position))
+
+    def poll_once(self, timeout_ms: int = 500) -> int:
+        """Poll, process and commit one batch; returns the number of records seen."""
+        batch = self._consumer.poll(timeout_ms=timeout_ms)
+        count = 0
+        for tp, records in sorted(batch.items(), key=lambda item: (item[0].topic, item[0].partition)):
+            try:
+                self.process_batch(records)
+            except (InfrastructureDown, ConnectionFailure) as error:
+                log.error("dependency down while handling %s: %s; will retry", tp, error)
+                self._rewind(batch)
+                time.sleep(2.0)
+                return count
+            count += len(records)
+        if batch:
+            self._consumer.commit()
+        self._update_lag()
+        return count
+
+    def _rewind(self, batch: dict[TopicPartition, list]) -> None:
+        """Seek every partition of an unfinished batch back to its first record (reprocessing is safe)."""
+        for tp, records in batch.items():
+            self._consumer.seek(tp, records[0].offset)
+
+    def run(self, stop: threading.Event) -> None:
+        log.info("consuming %s as group %s", ", ".join(self.topics), self.group)
+        try:
+            while not stop.is_set():
+                self.poll_once()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        try:
+            self._consumer.close(autocommit=False)
+        except Exception:
+            log.exception("error closing consumer")

@@ -1,0 +1,60 @@
+"""Registry of event types: each type's topic and marshmallow payload schema, the contract in code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+
+
+class UnknownEventType(KeyError):
+    """An event type no schema is registered for; consumers dead-letter such events."""
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    topic: str
+    schema: type[Schema]
+    description: str
+
+    @property
+    def aggregate(self) -> str:
+        return self.name.split(".")[1]
+
+
+class EventRegistry:
+    def __init__(self) -> None:
+        self._types: dict[str, EventType] = {}
+
+    def register(self, name: str, topic: str, schema: type[Schema], description: str) -> EventType:
+        existing = self._types.get(name)
+        if existing and existing.schema is not schema:
+            raise ValueError(f"event type {name} registered twice with different schemas")
+        event_type = EventType(name, topic, schema, description)
+        self._types[name] = event_type
+        return event_type
+
+    def get(self, name: str) -> EventType:
+        try:
+            return self._types[name]
+        except KeyError:
+            raise UnknownEventType(name) from None
+
+    def validate(self, name: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Validate and normalise a payload; raises ValidationError with per-field messages."""
+        schema = self.get(name).schema()
+        loaded = schema.load(data)
+        return schema.dump(loaded)
+
+    def types(self) -> list[EventType]:
+        return sorted(self._types.values(), key=lambda t: t.name)
+
+    def topics(self) -> list[str]:
+        return sorted({t.topic for t in self._types.values()})
+
+
+REGISTRY = EventRegistry()
+
+__all__ = ["REGISTRY", "EventRegistry", "EventType", "UnknownEventType", "ValidationError"]

@@ -1,0 +1,35 @@
+"""HTTP building blocks every service's API shares: strict schemas, pagination, the principal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, fields, validate
+
+MAX_PAGE_SIZE = 200
+
+
+class StrictSchema(Schema):
+    """Request schemas reject unknown fields, so a typo is a 422 naming the field, not silently lost."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class PageQuery(StrictSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
+
+
+class PageSchema(Schema):
+    page = fields.Integer(required=True)
+    page_size = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+
+
+def page_of(items: list[Any], total: int, page: int, page_size: int) -> dict[str, Any]:
+    return {"items": items, "page": {"page": page, "page_size": page_size, "total": total}}
+
+
+def skip_limit(query: dict[str, Any]) -> tuple[int, int]:
+    return (query["page"] - 1) * query["page_size"], query["page_size"]

@@ -1,0 +1,142 @@
+"""Process entrypoints shared by every service: ``api`` (gunicorn) and ``worker`` (consumer + relay).
+
+Nothing here imports prometheus_client at module level: multiprocess mode must be chosen (via
+``PROMETHEUS_MULTIPROC_DIR``) before the first metric is created.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import shutil
+import signal
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class WorkerParts:
+    """What a service's worker runs: a consumer loop and/or an outbox relay, plus cleanup."""
+
+    consumer: Any = None
+    relay: Any = None
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+
+def _load(path: str) -> Callable[..., Any]:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _prepare_multiprocess_dir(service: str) -> None:
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or os.path.join(
+        tempfile.gettempdir(), f"mentoring-metrics-{service}-{os.getpid()}"
+    )
+    shutil.rmtree(directory, ignore_errors=True)
+    os.makedirs(directory, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+
+
+def run_api(service: str, app_factory: str) -> None:
+    _prepare_multiprocess_dir(service)
+    from gunicorn.app.base import BaseApplication
+    from prometheus_client import multiprocess
+
+    from shared.config import Settings
+
+    settings = Settings.from_env(service)
+
+    class _Gunicorn(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"0.0.0.0:{settings.port}")
+            self.cfg.set("workers", settings.web_concurrency)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", 4)
+            self.cfg.set("graceful_timeout", 25)
+            self.cfg.set("timeout", 60)
+            self.cfg.set("accesslog", None)
+            self.cfg.set("child_exit", lambda _server, worker: multiprocess.mark_process_dead(worker.pid))
+
+        def load(self) -> Any:
+            return _load(app_factory)(settings)
+
+    _Gunicorn().run()
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args: object) -> None:
+        return
+
+
+def _serve_worker_metrics(port: int, service: str) -> None:
+    """A tiny HTTP server on the worker: /metrics for Prometheus, /healthz for the liveness probe."""
+    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+    def app(environ: dict, start_response: Callable) -> list[bytes]:
+        path = environ.get("PATH_INFO", "/")
+        if path == "/metrics":
+            start_response("200 OK", [("Content-Type", CONTENT_TYPE_LATEST)])
+            return [generate_latest(REGISTRY)]
+        if path == "/healthz":
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [f'{{"status":"ok","service":"{service}","process":"worker"}}'.encode()]
+        start_response("404 Not Found", [("Content-Type", "application/problem+json")])
+        return [b'{"type":"about:blank","title":"Not Found","status":404}']
+
+    server = make_server("0.0.0.0", port, app, handler_class=_QuietHandler)
+    threading.Thread(target=server.serve_forever, name="worker-metrics", daemon=True).start()
+
+
+def run_worker(service: str, worker_factory: str) -> None:
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    from shared.config import Settings
+    from shared.logging import configure_logging
+
+    settings = Settings.from_env(service)
+    configure_logging(service, settings.log_level)
+    stop = threading.Event()
+
+    def _on_signal(signum: int, _frame: object) -> None:
+        log.info("signal %s: finishing the current batch, committing, exiting", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    _serve_worker_metrics(settings.metrics_port, service)
+    parts: WorkerParts = _load(worker_factory)(settings)
+    threads = []
+    if parts.relay is not None:
+        relay = threading.Thread(target=parts.relay.run, args=(stop, settings.relay_interval_s), name="relay")
+        relay.start()
+        threads.append(relay)
+    try:
+        if parts.consumer is not None:
+            parts.consumer.run(stop)
+        else:
+            stop.wait()
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=20)
+        for close in parts.closers:
+            close()
+        log.info("worker stopped")
+
+
+def main(service: str, argv: list[str] | None = None) -> None:
+    """``python -m services.<service> api|worker``."""
+    parser = argparse.ArgumentParser(prog=f"python -m services.{service}")
+    parser.add_argument("process", choices=("api", "worker"))
+    args = parser.parse_args(argv)
+    if args.process == "api":
+        run_api(service, f"services.{service}.app:create_app")
+    else:
+        run_worker(service, f"services.{service}.worker:build_worker")

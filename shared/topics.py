@@ -1,0 +1,72 @@
+"""Topic administration: create every topic and dead-letter topic the services use (idempotent)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import time
+
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from shared.config import Settings
+from shared.contracts import CONSUMER_GROUPS, TOPICS, dlq_topic
+
+log = logging.getLogger(__name__)
+
+
+def all_topics(settings: Settings) -> list[str]:
+    """Physical names of the main topics and every consumer group's dead-letter topics."""
+    names = [settings.topic(t) for t in TOPICS]
+    for group, topics in CONSUMER_GROUPS.items():
+        names += [dlq_topic(settings.topic(t), group) for t in topics]
+    return names
+
+
+def ensure_topics(
+    settings: Settings, partitions: int = 3, replication_factor: int = 1, timeout_s: float = 60.0
+) -> list[str]:
+    """Create missing topics, waiting for the broker to answer; returns the topics created."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            admin = KafkaAdminClient(**settings.kafka_client_options, client_id="mentoring-topics")
+            break
+        except KafkaError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+    try:
+        existing = set(admin.list_topics())
+        wanted = [n for n in all_topics(settings) if n not in existing]
+        if wanted:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                admin.create_topics(
+                    [NewTopic(n, partitions, replication_factor) for n in wanted], timeout_ms=30000
+                )
+        return wanted
+    finally:
+        admin.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m shared.topics")
+    sub = parser.add_subparsers(dest="command", required=True)
+    create = sub.add_parser("create", help="create all topics and dead-letter topics")
+    create.add_argument("--partitions", type=int, default=3)
+    create.add_argument("--replication-factor", type=int, default=1)
+    sub.add_parser("list", help="print the topic names")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env("intake", {**os.environ, "AUTH_MODE": "dev"})
+    if args.command == "list":
+        print("\n".join(all_topics(settings)))
+        return 0
+    created = ensure_topics(settings, args.partitions, args.replication_factor)
+    print(f"created {len(created)} topics" + (": " + ", ".join(created) if created else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
