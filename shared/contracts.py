@@ -84,12 +84,6 @@ class ProgramPayload(Strict):
     rules = fields.Nested(ProgramRules, required=True)
 
 
-class ProgramStatusChanged(Strict):
-    program_id = fields.String(required=True)
-    previous_status = fields.String(required=True, validate=validate.OneOf(PROGRAM_STATUSES))
-    status = fields.String(required=True, validate=validate.OneOf(PROGRAM_STATUSES))
-
-
 class ParticipantPayload(Strict):
     participant_id = fields.String(required=True)
     program_id = fields.String(required=True)
@@ -180,7 +174,7 @@ def _register() -> None:
     reg = REGISTRY.register
     reg("mentoring.program.created.v1", PROGRAMS, ProgramPayload, "A program was created (status draft).")
     reg("mentoring.program.updated.v1", PROGRAMS, ProgramPayload, "A program's settings changed.")
-    reg("mentoring.program.status_changed.v1", PROGRAMS, ProgramStatusChanged, "Lifecycle transition.")
+    reg("mentoring.program.status_changed.v1", PROGRAMS, ProgramPayload, "Lifecycle transition.")
     reg("mentoring.participant.registered.v1", PARTICIPANTS, ParticipantPayload, "Enrolled in a program.")
     reg("mentoring.participant.updated.v1", PARTICIPANTS, ParticipantPayload, "Profile changed.")
     reg("mentoring.participant.withdrawn.v1", PARTICIPANTS, ParticipantRef, "Left the program.")

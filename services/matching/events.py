@@ -26,9 +26,6 @@ def handlers(store: ProjectionStore) -> dict[str, Handler]:
     def program_saved(event: Event) -> None:
         store.save_program(event.data, event)
 
-    def program_status_changed(event: Event) -> None:
-        store.set_program_status(event.data["program_id"], event.data["status"], event)
-
     def reporting_line(event: Event) -> None:
         store.save_reporting_line(event.data["employee_id"], event.data.get("manager_id"), event)
 
@@ -39,6 +36,6 @@ def handlers(store: ProjectionStore) -> dict[str, Handler]:
         "mentoring.participant.erased.v1": participant_erased,
         "mentoring.program.created.v1": program_saved,
         "mentoring.program.updated.v1": program_saved,
-        "mentoring.program.status_changed.v1": program_status_changed,
+        "mentoring.program.status_changed.v1": program_saved,
         "mentoring.orgchart.employee_upserted.v1": reporting_line,
     }

@@ -46,9 +46,6 @@ class ProjectionStore:
     def save_program(self, data: dict[str, Any], event: Event) -> bool:
         return upsert_if_newer(self.db[PROGRAMS], data["program_id"], data, event)
 
-    def set_program_status(self, program_id: str, status: str, event: Event) -> bool:
-        return upsert_if_newer(self.db[PROGRAMS], program_id, {"status": status}, event)
-
     def save_reporting_line(self, employee_id: str, manager_id: str | None, event: Event) -> bool:
         return upsert_if_newer(self.db[ORGCHART], employee_id, {"manager_id": manager_id}, event)
 

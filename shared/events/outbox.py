@@ -78,16 +78,26 @@ class OutboxRelay:
             ]
             self.publisher.publish_all(items)
             for document in documents:
-                ids = [entry["event"]["id"] for entry in document.get(OUTBOX_FIELD) or []]
-                collection.update_one(
-                    {"_id": document["_id"]}, {"$pull": {OUTBOX_FIELD: {"event.id": {"$in": ids}}}}
-                )
-                collection.update_one(
-                    {"_id": document["_id"], OUTBOX_FIELD: {"$size": 0}}, {"$set": {PENDING_FLAG: False}}
-                )
+                self._acknowledge(collection, document["_id"], document.get(OUTBOX_FIELD) or [])
             published += len(items)
         OUTBOX_PENDING.labels(self.service).set(max(0, pending_total - published))
         return published
+
+    @staticmethod
+    def _acknowledge(collection: Collection, key: Any, entries: list[dict[str, Any]]) -> None:
+        """Remove exactly the published entries: one write when nothing was added meanwhile, else one each.
+
+        Entries are matched by whole-value equality, the one ``$pull`` form every Mongo-wire server
+        (FerretDB v1 included) supports.
+        """
+        cleared = collection.update_one(
+            {"_id": key, OUTBOX_FIELD: entries}, {"$set": {OUTBOX_FIELD: [], PENDING_FLAG: False}}
+        )
+        if cleared.matched_count:
+            return
+        for entry in entries:
+            collection.update_one({"_id": key}, {"$pull": {OUTBOX_FIELD: entry}})
+        collection.update_one({"_id": key, OUTBOX_FIELD: {"$size": 0}}, {"$set": {PENDING_FLAG: False}})
 
     def run(self, stop: threading.Event, interval_s: float = 0.2) -> None:
         """Relay until ``stop`` is set; errors are logged and retried after a pause, never fatal."""

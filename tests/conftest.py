@@ -1,0 +1,44 @@
+"""Session-wide real infrastructure and per-test isolation (own topic prefix, own databases)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from shared.config import Settings
+from tests.support.infra import Endpoints, real_servers
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[Endpoints]:
+    with real_servers() as endpoints:
+        yield endpoints
+
+
+@pytest.fixture
+def isolation() -> str:
+    """A short unique tag: this test's topics and databases carry it, so tests never see each other."""
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def settings_for(servers: Endpoints, isolation: str, tmp_path_factory) -> Callable[..., Settings]:
+    """Settings for a service pointed at the real servers, isolated to this test."""
+    keys_dir = str(tmp_path_factory.mktemp("dev-keys"))
+
+    def build(service: str, **overrides: object) -> Settings:
+        env = {
+            "KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap,
+            "MONGODB_URI": servers.mongodb_uri,
+            "MONGODB_DATABASE": f"{isolation}_{service}",
+            "TOPIC_PREFIX": f"{isolation}.",
+            "AUTH_MODE": "dev",
+            "DEV_KEYS_DIR": keys_dir,
+            "LOG_LEVEL": "WARNING",
+        }
+        settings = Settings.from_env(service, env)
+        return settings.with_overrides(consumer_retry_backoff_s=0.05, **overrides)
+
+    return build

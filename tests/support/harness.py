@@ -1,0 +1,77 @@
+"""Test harness: real apps with real tokens, real workers run in threads until a condition holds."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from kafka import KafkaConsumer
+
+from shared.auth import dev_token
+from shared.config import Settings
+from shared.runtime import WorkerParts
+from shared.topics import ensure_topics
+
+
+def bearer(settings: Settings, subject: str = "E000001", *roles: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {dev_token(settings, subject, roles or ('admin',))}"}
+
+
+def wait_for(condition: Callable[[], Any], timeout_s: float = 30.0, interval_s: float = 0.1) -> Any:
+    """Poll until ``condition()`` is truthy; fail with a clear message when the time is up."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval_s)
+    raise AssertionError(f"condition not met within {timeout_s} s")
+
+
+@contextmanager
+def running(parts: WorkerParts, settings: Settings) -> Iterator[WorkerParts]:
+    """Run a worker's consumer and relay in threads; stop and close them on exit."""
+    stop = threading.Event()
+    threads = []
+    if parts.relay is not None:
+        threads.append(threading.Thread(target=parts.relay.run, args=(stop, 0.05), daemon=True))
+    if parts.consumer is not None:
+        threads.append(threading.Thread(target=parts.consumer.run, args=(stop,), daemon=True))
+    for thread in threads:
+        thread.start()
+    try:
+        yield parts
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+        for close in parts.closers:
+            close()
+
+
+def topics_ready(settings: Settings) -> None:
+    ensure_topics(settings)
+
+
+def read_topic(settings: Settings, topic: str, expected: int, timeout_s: float = 20.0) -> list:
+    """Read ``expected`` records from the start of a physical topic (fails if fewer arrive)."""
+    consumer = KafkaConsumer(
+        topic,
+        **settings.kafka_client_options,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+        consumer_timeout_ms=int(timeout_s * 1000),
+    )
+    records = []
+    try:
+        deadline = time.monotonic() + timeout_s
+        while len(records) < expected and time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=500).values():
+                records.extend(batch)
+    finally:
+        consumer.close()
+    return records
