@@ -1,0 +1,1 @@
+"""The four reverse-mentoring services: intake, matching, notifications, feedback."""

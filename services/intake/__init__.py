@@ -1,0 +1,1 @@
+"""Intake: programs, participants, org chart, bulk HR import, consent and erasure."""

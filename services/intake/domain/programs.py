@@ -1,0 +1,392 @@
+"""The Program aggregate: what a reverse-mentoring program is about, its matching rules and its lifecycle."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from shared.vocabulary import CUSTOM_AREA_PREFIX, FOCUS_AREAS
+
+from .errors import Conflict, InvalidInput, InvalidTransition, InvalidValue
+from .events import DomainEvent, ProgramCreated, ProgramStatusChanged, ProgramUpdated
+from .validation import (
+    CAPACITY_MAX,
+    CAPACITY_MIN,
+    LEVEL_MAX,
+    LEVEL_MIN,
+    check_capacity,
+    check_custom_area,
+    check_employee_id,
+    check_languages,
+    check_terms,
+    check_text,
+)
+
+DRAFT, ENROLLING, MATCHING, RUNNING, CLOSED = "draft", "enrolling", "matching", "running", "closed"
+STATUSES = (DRAFT, ENROLLING, MATCHING, RUNNING, CLOSED)
+
+# Forward along draft → enrolling → matching → running → closed; matching may reopen enrolment (late
+# joiners after a dry run), and a program that has not started running can be closed (cancelled).
+ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    DRAFT: (ENROLLING, CLOSED),
+    ENROLLING: (MATCHING, CLOSED),
+    MATCHING: (RUNNING, ENROLLING, CLOSED),
+    RUNNING: (CLOSED,),
+    CLOSED: (),
+}
+
+WEIGHT_KEYS = ("topic_fit", "reverse_fit", "availability", "language", "focus", "diversity")
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "topic_fit": 0.35,
+    "reverse_fit": 0.15,
+    "availability": 0.2,
+    "language": 0.1,
+    "focus": 0.15,
+    "diversity": 0.05,
+}
+MAX_TIMEZONE_OVERLAP_HOURS = 40.0
+MAX_SENIORITY_GAP = LEVEL_MAX - LEVEL_MIN
+MAX_NAME = 200
+MAX_ADMINS = 50
+MAX_CUSTOM_AREAS = 20
+RULE_KEYS = (
+    "min_seniority_gap",
+    "min_timezone_overlap_hours",
+    "languages",
+    "junior_capacity_default",
+    "weights",
+)
+UPDATABLE = ("name", "focus_areas", "custom_focus_areas", "starts_on", "ends_on", "admins", "rules")
+
+
+@dataclass(frozen=True)
+class ProgramRules:
+    """How matching treats this program: hard constraints and the weights of the score components."""
+
+    min_seniority_gap: int = 2
+    min_timezone_overlap_hours: float = 1.0
+    languages: tuple[str, ...] = ("en",)
+    junior_capacity_default: int = 1
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any] | None, base: ProgramRules | None = None) -> ProgramRules:
+        """Rules from a (partial) mapping laid over ``base``; each bad rule reported as ``rules.<key>``."""
+        base = base or cls()
+        raw = raw or {}
+        errors: dict[str, list[str]] = {}
+        if not isinstance(raw, Mapping):
+            raise InvalidInput({"rules": [f"rules must be an object, got {raw!r}"]})
+        for key in raw:
+            if key not in RULE_KEYS:
+                errors[f"rules.{key}"] = [f"unknown rule; expected one of {', '.join(RULE_KEYS)}"]
+        values: dict[str, Any] = {}
+        checks = {
+            "min_seniority_gap": _check_gap,
+            "min_timezone_overlap_hours": _check_overlap,
+            "languages": check_languages,
+            "junior_capacity_default": _check_capacity_default,
+            "weights": _check_weights,
+        }
+        for key, check in checks.items():
+            if key not in raw:
+                continue
+            try:
+                values[key] = check(raw[key])
+            except InvalidValue as error:
+                errors[f"rules.{key}"] = [str(error)]
+        if errors:
+            raise InvalidInput(errors)
+        if "languages" in values:
+            values["languages"] = tuple(values["languages"])
+        return dataclasses.replace(base, **values)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "min_seniority_gap": self.min_seniority_gap,
+            "min_timezone_overlap_hours": self.min_timezone_overlap_hours,
+            "languages": list(self.languages),
+            "junior_capacity_default": self.junior_capacity_default,
+            "weights": {key: float(self.weights.get(key, 0.0)) for key in WEIGHT_KEYS},
+        }
+
+
+def _check_gap(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SENIORITY_GAP:
+        raise InvalidValue(
+            f"min_seniority_gap must be a whole number from 0 to {MAX_SENIORITY_GAP}, got {value!r}"
+        )
+    return value
+
+
+def _check_overlap(value: Any) -> float:
+    number = _number(value)
+    if number is None or not 0 <= number <= MAX_TIMEZONE_OVERLAP_HOURS:
+        raise InvalidValue(
+            f"min_timezone_overlap_hours must be a number of hours from 0 to {MAX_TIMEZONE_OVERLAP_HOURS:g}, "
+            f"got {value!r}"
+        )
+    return float(number)
+
+
+def _check_capacity_default(value: Any) -> int:
+    try:
+        return check_capacity(value)
+    except InvalidValue:
+        raise InvalidValue(
+            f"junior_capacity_default must be a whole number from {CAPACITY_MIN} to {CAPACITY_MAX}, "
+            f"got {value!r}"
+        ) from None
+
+
+def _check_weights(value: Any) -> dict[str, float]:
+    """Non-negative weights over the known components (missing ones count 0), at least one above 0."""
+    if not isinstance(value, Mapping):
+        raise InvalidValue(f"weights must be an object keyed by {', '.join(WEIGHT_KEYS)}, got {value!r}")
+    unknown = [key for key in value if key not in WEIGHT_KEYS]
+    if unknown:
+        raise InvalidValue(
+            f"unknown weights {', '.join(map(repr, unknown))}; expected keys from {', '.join(WEIGHT_KEYS)}"
+        )
+    weights: dict[str, float] = {}
+    for key in WEIGHT_KEYS:
+        number = _number(value.get(key, 0.0))
+        if number is None or number < 0:
+            raise InvalidValue(f"weight {key!r} must be a number ≥ 0, got {value.get(key)!r}")
+        weights[key] = float(number)
+    if not any(weights.values()):
+        raise InvalidValue("at least one weight must be greater than 0")
+    return weights
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return value
+
+
+def _check_date(value: Any, what: str) -> date:
+    if isinstance(value, datetime):
+        raise InvalidValue(f"{what} must be a calendar date (YYYY-MM-DD), not a timestamp")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InvalidValue(f"{what} must be a calendar date (YYYY-MM-DD), got {value!r}")
+
+
+def _check_name(value: Any) -> str:
+    name = check_text(value, "name", max_length=MAX_NAME) if isinstance(value, str) else None
+    if not name:
+        raise InvalidValue(f"name must be 1-{MAX_NAME} characters of text, got {value!r}")
+    return name
+
+
+def _check_focus_areas(value: Any) -> list[str]:
+    if isinstance(value, list | tuple) and any(
+        isinstance(v, str) and v.startswith(CUSTOM_AREA_PREFIX) for v in value
+    ):
+        raise InvalidValue(f"put '{CUSTOM_AREA_PREFIX}<slug>' areas in custom_focus_areas, not focus_areas")
+    return check_terms(value, FOCUS_AREAS, "focus areas")
+
+
+def _check_custom_areas(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple):
+        raise InvalidValue(f"custom_focus_areas must be a list, got {value!r}")
+    if len(value) > MAX_CUSTOM_AREAS:
+        raise InvalidValue(f"at most {MAX_CUSTOM_AREAS} custom focus areas, got {len(value)}")
+    return list(dict.fromkeys(check_custom_area(item) for item in value))
+
+
+def _check_admins(value: Any) -> list[str]:
+    if not isinstance(value, list | tuple) or not value:
+        raise InvalidValue("a program needs at least one admin (a list of employee ids)")
+    if len(value) > MAX_ADMINS:
+        raise InvalidValue(f"at most {MAX_ADMINS} admins, got {len(value)}")
+    return list(dict.fromkeys(check_employee_id(admin, "admin employee id") for admin in value))
+
+
+@dataclass
+class Program:
+    """A cohort of leaders and juniors with its focus, rules, admins, dates and lifecycle status."""
+
+    program_id: str
+    name: str
+    focus_areas: list[str]
+    custom_focus_areas: list[str]
+    starts_on: date
+    ends_on: date
+    admins: list[str]
+    rules: ProgramRules
+    status: str = DRAFT
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    closed_at: datetime | None = None
+    personal_data_purged_at: datetime | None = None
+
+    @classmethod
+    def create(
+        cls,
+        program_id: str,
+        *,
+        name: Any,
+        focus_areas: Any,
+        starts_on: Any,
+        ends_on: Any,
+        admins: Any,
+        custom_focus_areas: Any = (),
+        rules: Mapping[str, Any] | None = None,
+        now: datetime,
+    ) -> tuple[Program, list[DomainEvent]]:
+        """A new program in ``draft``; every invalid field is reported at once."""
+        values = _validated(
+            {
+                "name": name,
+                "focus_areas": focus_areas,
+                "custom_focus_areas": custom_focus_areas,
+                "starts_on": starts_on,
+                "ends_on": ends_on,
+                "admins": admins,
+            },
+            rules,
+            ProgramRules(),
+        )
+        program = cls(program_id=program_id, **values, created_at=now, updated_at=now)
+        return program, [ProgramCreated(key=program_id, data=program.payload())]
+
+    @property
+    def custom_areas(self) -> frozenset[str]:
+        return frozenset(self.custom_focus_areas)
+
+    @property
+    def accepts_participants(self) -> bool:
+        return self.status != CLOSED
+
+    def is_admin(self, employee_id: str) -> bool:
+        return employee_id in self.admins
+
+    def update(self, changes: Mapping[str, Any], *, now: datetime) -> list[DomainEvent]:
+        """Apply a partial change (``rules`` merge key by key); ``ProgramUpdated`` only on a real change."""
+        if self.status == CLOSED:
+            raise Conflict("a closed program cannot be changed")
+        unknown = [key for key in changes if key not in UPDATABLE]
+        if unknown:
+            raise InvalidInput(
+                {
+                    key: [f"cannot be changed here; updatable fields: {', '.join(UPDATABLE)}"]
+                    for key in unknown
+                }
+            )
+        current = {key: getattr(self, key) for key in UPDATABLE if key != "rules"}
+        merged = {**current, **{key: value for key, value in changes.items() if key != "rules"}}
+        values = _validated(merged, changes.get("rules"), self.rules)
+        if all(getattr(self, key) == value for key, value in values.items()):
+            return []
+        for key, value in values.items():
+            setattr(self, key, value)
+        self.updated_at = now
+        return [ProgramUpdated(key=self.program_id, data=self.payload())]
+
+    def transition(self, to: str, *, now: datetime) -> list[DomainEvent]:
+        """Move along the lifecycle; moves not in ``ALLOWED_TRANSITIONS`` raise ``InvalidTransition``."""
+        if to not in STATUSES:
+            raise InvalidInput({"status": [f"unknown status {to!r}; expected one of {', '.join(STATUSES)}"]})
+        allowed = ALLOWED_TRANSITIONS[self.status]
+        if to not in allowed:
+            raise InvalidTransition(self.status, to, allowed)
+        self.status = to
+        self.updated_at = now
+        if to == CLOSED:
+            self.closed_at = now
+        return [ProgramStatusChanged(key=self.program_id, data=self.payload())]
+
+    def mark_personal_data_purged(self, *, now: datetime) -> None:
+        """Record that retention erased this closed program's participants (so it is not purged twice)."""
+        if self.status != CLOSED:
+            raise Conflict("only a closed program's personal data can be purged")
+        self.personal_data_purged_at = now
+
+    def payload(self) -> dict[str, Any]:
+        """The event payload (contracts.md, Program): JSON-ready."""
+        return {
+            "program_id": self.program_id,
+            "name": self.name,
+            "status": self.status,
+            "focus_areas": list(self.focus_areas),
+            "custom_focus_areas": list(self.custom_focus_areas),
+            "starts_on": self.starts_on.isoformat(),
+            "ends_on": self.ends_on.isoformat(),
+            "admins": list(self.admins),
+            "rules": self.rules.to_dict(),
+        }
+
+    def to_record(self) -> dict[str, Any]:
+        """The payload plus the bookkeeping timestamps, for a repository to store."""
+        return {
+            **self.payload(),
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "closed_at": self.closed_at,
+            "personal_data_purged_at": self.personal_data_purged_at,
+        }
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Program:
+        """Rebuild from ``to_record()`` output (trusted: it was validated when written)."""
+        rules = dict(record["rules"])
+        rules["languages"] = tuple(rules.get("languages", ()))
+        return cls(
+            program_id=record["program_id"],
+            name=record["name"],
+            status=record["status"],
+            focus_areas=list(record["focus_areas"]),
+            custom_focus_areas=list(record.get("custom_focus_areas", [])),
+            starts_on=_check_date(record["starts_on"], "starts_on"),
+            ends_on=_check_date(record["ends_on"], "ends_on"),
+            admins=list(record["admins"]),
+            rules=ProgramRules(**rules),
+            created_at=record.get("created_at"),
+            updated_at=record.get("updated_at"),
+            closed_at=record.get("closed_at"),
+            personal_data_purged_at=record.get("personal_data_purged_at"),
+        )
+
+
+def _validated(
+    raw: Mapping[str, Any], rules: Mapping[str, Any] | None, base_rules: ProgramRules
+) -> dict[str, Any]:
+    checks = {
+        "name": _check_name,
+        "focus_areas": _check_focus_areas,
+        "custom_focus_areas": _check_custom_areas,
+        "starts_on": lambda v: _check_date(v, "starts_on"),
+        "ends_on": lambda v: _check_date(v, "ends_on"),
+        "admins": _check_admins,
+    }
+    values: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for key, check in checks.items():
+        try:
+            values[key] = check(raw.get(key))
+        except InvalidValue as error:
+            errors[key] = [str(error)]
+    try:
+        values["rules"] = ProgramRules.from_mapping(rules, base_rules)
+    except InvalidInput as error:
+        errors.update(error.errors)
+    if values.get("focus_areas") == [] and values.get("custom_focus_areas") == []:
+        errors["focus_areas"] = ["a program needs at least one focus area (curated or custom)"]
+    if "starts_on" in values and "ends_on" in values and values["ends_on"] <= values["starts_on"]:
+        errors["ends_on"] = [f"ends_on ({values['ends_on']}) must be after starts_on ({values['starts_on']})"]
+    if errors:
+        raise InvalidInput(errors)
+    return values

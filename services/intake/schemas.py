@@ -1,0 +1,526 @@
+"""Marshmallow schemas of intake's HTTP bodies, query arguments, responses and published event payloads.
+
+Field rules call the same checks as the domain (``domain.validation``) so the API, the aggregates and the
+CSV importer give the same messages. Membership of a program's own custom areas needs the program, so the
+domain checks topics against it; the schemas check only that a topic looks like a term.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
+
+from shared.vocabulary import FOCUS_AREAS, GROWTH_GOALS, ROLES
+
+from .domain import participants as participant_rules
+from .domain import programs as program_rules
+from .domain.errors import InvalidValue
+from .domain.events import (
+    OrgChartEmployeeUpserted,
+    ParticipantErased,
+    ParticipantRegistered,
+    ParticipantUpdated,
+    ParticipantWithdrawn,
+    ProgramCreated,
+    ProgramStatusChanged,
+    ProgramUpdated,
+)
+from .domain.validation import (
+    CAPACITY_MAX,
+    CAPACITY_MIN,
+    CUSTOM_AREA_PATTERN,
+    EMPLOYEE_ID_PATTERN,
+    HHMM_PATTERN,
+    LEVEL_MAX,
+    LEVEL_MIN,
+    MAX_AVAILABILITY_WINDOWS,
+    MAX_TEXT,
+    TERM_PATTERN,
+    check_availability,
+    check_languages,
+    check_timezone,
+)
+
+MAX_PAGE_SIZE = 200
+DEFAULT_PAGE_SIZE = 50
+ID_LENGTH = validate.Length(min=1, max=64)
+
+
+def _domain_check(check: Callable[[Any], Any]) -> Callable[[Any], None]:
+    """A marshmallow validator that runs a domain check and keeps its message."""
+
+    def validator(value: Any) -> None:
+        try:
+            check(value)
+        except InvalidValue as error:
+            raise ValidationError(str(error)) from None
+
+    return validator
+
+
+def _employee_id(**kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=validate.Regexp(
+            EMPLOYEE_ID_PATTERN,
+            error="must be 1-64 letters, digits, '.', '_' or '-' starting with a letter or digit",
+        ),
+        **kwargs,
+    )
+
+
+def _term_list(**kwargs: Any) -> fields.List:
+    term = fields.String(
+        validate=validate.Regexp(TERM_PATTERN, error="{input!r} is not a focus-area term (e.g. 'ai-tools')")
+    )
+    return fields.List(term, **kwargs)
+
+
+def _goal_list(**kwargs: Any) -> fields.List:
+    goal = fields.String(
+        validate=validate.OneOf(
+            GROWTH_GOALS, error="unknown growth goal {input!r}; expected one of {choices}"
+        )
+    )
+    return fields.List(goal, **kwargs)
+
+
+class StrictSchema(Schema):
+    """Unknown fields are an error, never silently dropped (a typo must not look like success)."""
+
+    class Meta:
+        unknown = RAISE
+
+
+# --- programs ---------------------------------------------------------------------------------------------
+
+
+class WeightsSchema(StrictSchema):
+    """Score component weights; missing components count 0, at least one must be above 0."""
+
+    topic_fit = fields.Float(allow_nan=False, validate=validate.Range(min=0, error="must be ≥ 0"))
+    reverse_fit = fields.Float(allow_nan=False, validate=validate.Range(min=0, error="must be ≥ 0"))
+    availability = fields.Float(allow_nan=False, validate=validate.Range(min=0, error="must be ≥ 0"))
+    language = fields.Float(allow_nan=False, validate=validate.Range(min=0, error="must be ≥ 0"))
+    focus = fields.Float(allow_nan=False, validate=validate.Range(min=0, error="must be ≥ 0"))
+    diversity = fields.Float(allow_nan=False, validate=validate.Range(min=0, error="must be ≥ 0"))
+
+    @validates_schema
+    def _one_positive(self, data: dict[str, float], **_: Any) -> None:
+        if not any(value > 0 for value in data.values()):
+            raise ValidationError("at least one weight must be greater than 0")
+
+
+class RulesSchema(StrictSchema):
+    """Matching rules; omitted rules keep their defaults (create) or current values (update)."""
+
+    min_seniority_gap = fields.Integer(
+        strict=True,
+        validate=validate.Range(0, program_rules.MAX_SENIORITY_GAP, error="must be from {min} to {max}"),
+    )
+    min_timezone_overlap_hours = fields.Float(
+        allow_nan=False,
+        validate=validate.Range(
+            0, program_rules.MAX_TIMEZONE_OVERLAP_HOURS, error="must be from {min} to {max} hours"
+        ),
+    )
+    languages = fields.List(fields.String(), validate=_domain_check(check_languages))
+    junior_capacity_default = fields.Integer(
+        strict=True, validate=validate.Range(CAPACITY_MIN, CAPACITY_MAX, error="must be from {min} to {max}")
+    )
+    weights = fields.Nested(WeightsSchema)
+
+
+class ProgramCreateSchema(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=program_rules.MAX_NAME))
+    focus_areas = fields.List(
+        fields.String(
+            validate=validate.OneOf(
+                FOCUS_AREAS, error="unknown focus area {input!r}; expected one of {choices}"
+            )
+        ),
+        load_default=list,
+    )
+    custom_focus_areas = fields.List(
+        fields.String(
+            validate=validate.Regexp(
+                CUSTOM_AREA_PATTERN, error="custom focus areas look like 'custom:<slug>', got {input!r}"
+            )
+        ),
+        load_default=list,
+    )
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    admins = fields.List(
+        _employee_id(),
+        required=True,
+        validate=validate.Length(min=1, max=program_rules.MAX_ADMINS, error="needs {min} to {max} admins"),
+    )
+    rules = fields.Nested(RulesSchema)
+
+    @validates_schema
+    def _consistent(self, data: dict[str, Any], **_: Any) -> None:
+        _check_program_consistency(data)
+
+
+class ProgramUpdateSchema(StrictSchema):
+    """A partial change: only the fields sent change; ``rules`` merge key by key."""
+
+    name = fields.String(validate=validate.Length(min=1, max=program_rules.MAX_NAME))
+    focus_areas = fields.List(
+        fields.String(
+            validate=validate.OneOf(
+                FOCUS_AREAS, error="unknown focus area {input!r}; expected one of {choices}"
+            )
+        )
+    )
+    custom_focus_areas = fields.List(
+        fields.String(
+            validate=validate.Regexp(
+                CUSTOM_AREA_PATTERN, error="custom focus areas look like 'custom:<slug>', got {input!r}"
+            )
+        )
+    )
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    admins = fields.List(
+        _employee_id(),
+        validate=validate.Length(min=1, max=program_rules.MAX_ADMINS, error="needs {min} to {max} admins"),
+    )
+    rules = fields.Nested(RulesSchema)
+
+    @validates_schema
+    def _consistent(self, data: dict[str, Any], **_: Any) -> None:
+        if not data:
+            raise ValidationError("send at least one field to change")
+        _check_program_consistency(data)
+
+
+def _check_program_consistency(data: dict[str, Any]) -> None:
+    starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
+    if starts_on and ends_on and ends_on <= starts_on:
+        raise ValidationError(f"must be after starts_on ({starts_on.isoformat()})", "ends_on")
+    if data.get("focus_areas") == [] and data.get("custom_focus_areas") == []:
+        raise ValidationError("a program needs at least one focus area (curated or custom)", "focus_areas")
+
+
+class StatusTransitionSchema(StrictSchema):
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            program_rules.STATUSES, error="unknown status {input!r}; expected one of {choices}"
+        ),
+    )
+
+
+# --- participants -----------------------------------------------------------------------------------------
+
+
+class AvailabilityWindowSchema(StrictSchema):
+    """A weekly window local to the participant's timezone; day 0 = Monday."""
+
+    day = fields.Integer(
+        strict=True, required=True, validate=validate.Range(0, 6, error="must be 0 (Monday) to 6 (Sunday)")
+    )
+    start = fields.String(
+        required=True, validate=validate.Regexp(HHMM_PATTERN, error="must be HH:MM on a 24-hour clock")
+    )
+    end = fields.String(
+        required=True, validate=validate.Regexp(HHMM_PATTERN, error="must be HH:MM on a 24-hour clock")
+    )
+
+    @validates_schema
+    def _ordered(self, data: dict[str, Any], **_: Any) -> None:
+        if data["start"] >= data["end"]:
+            raise ValidationError(f"start {data['start']} must be before end {data['end']}", "end")
+
+
+class ConsentSchema(StrictSchema):
+    matching = fields.Boolean(required=True)
+    data_processing = fields.Boolean(required=True)
+
+
+class _ProfileFields(StrictSchema):
+    level = fields.Integer(
+        strict=True,
+        validate=validate.Range(LEVEL_MIN, LEVEL_MAX, error="must be from {min} (graduate) to {max} (CEO)"),
+    )
+    department = fields.String(allow_none=True, validate=validate.Length(max=MAX_TEXT))
+    location = fields.String(allow_none=True, validate=validate.Length(max=MAX_TEXT))
+    timezone = fields.String(validate=_domain_check(check_timezone))
+    languages = fields.List(fields.String(), validate=_domain_check(check_languages))
+    topics_to_learn = _term_list()
+    topics_to_teach = _term_list()
+    growth_goals = _goal_list()
+    strengths = _goal_list()
+    availability = fields.List(
+        fields.Nested(AvailabilityWindowSchema),
+        validate=validate.Length(
+            max=MAX_AVAILABILITY_WINDOWS, error=f"at most {MAX_AVAILABILITY_WINDOWS} availability windows"
+        ),
+    )
+    capacity = fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(CAPACITY_MIN, CAPACITY_MAX, error="must be from {min} to {max}"),
+    )
+    manager_id = _employee_id(allow_none=True)
+
+    @validates("availability")
+    def _no_overlap(self, value: list[dict[str, Any]], **_: Any) -> None:
+        _domain_check(check_availability)(value)
+
+
+class ParticipantCreateSchema(_ProfileFields):
+    """Enrol a leader (mentee) or junior (mentor) in a program."""
+
+    program_id = fields.String(required=True, validate=ID_LENGTH)
+    employee_id = _employee_id(required=True)
+    role = fields.String(
+        required=True, validate=validate.OneOf(ROLES, error="must be one of {choices}, got {input!r}")
+    )
+    consent = fields.Nested(ConsentSchema, required=True)
+
+    @validates_schema
+    def _role_rules(self, data: dict[str, Any], **_: Any) -> None:
+        missing = [name for name in ("level", "timezone", "languages") if name not in data]
+        if missing:
+            raise ValidationError({name: ["Missing data for required field."] for name in missing})
+        if data.get("role") == participant_rules.LEADER:
+            if data.get("capacity") is not None:
+                raise ValidationError(
+                    "capacity applies to juniors only; leave it out for a leader", "capacity"
+                )
+            if not data.get("topics_to_learn"):
+                raise ValidationError("a leader needs at least one topic to learn", "topics_to_learn")
+        if data.get("role") == participant_rules.JUNIOR and not data.get("topics_to_teach"):
+            raise ValidationError("a junior needs at least one topic to teach", "topics_to_teach")
+
+
+class ParticipantUpdateSchema(_ProfileFields):
+    """A partial profile change; identity (employee_id, role, program) and consent change elsewhere."""
+
+    @validates_schema
+    def _not_empty(self, data: dict[str, Any], **_: Any) -> None:
+        if not data:
+            raise ValidationError("send at least one field to change")
+
+
+class WithdrawSchema(StrictSchema):
+    reason = fields.String(allow_none=True, validate=validate.Length(max=participant_rules.MAX_REASON))
+
+
+class ConsentUpdateSchema(StrictSchema):
+    """Withdrawing ``data_processing`` erases the participant; withdrawing ``matching`` withdraws them."""
+
+    matching = fields.Boolean()
+    data_processing = fields.Boolean()
+
+    @validates_schema
+    def _not_empty(self, data: dict[str, Any], **_: Any) -> None:
+        if not data:
+            raise ValidationError("send matching and/or data_processing")
+
+
+class PageArgsSchema(StrictSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, error="must be ≥ {min}"))
+    page_size = fields.Integer(
+        load_default=DEFAULT_PAGE_SIZE,
+        validate=validate.Range(1, MAX_PAGE_SIZE, error="must be from {min} to {max}"),
+    )
+
+
+class ProgramListArgsSchema(PageArgsSchema):
+    status = fields.String(
+        validate=validate.OneOf(
+            program_rules.STATUSES, error="unknown status {input!r}; expected one of {choices}"
+        )
+    )
+
+
+class ParticipantListArgsSchema(PageArgsSchema):
+    program_id = fields.String(validate=ID_LENGTH)
+    role = fields.String(validate=validate.OneOf(ROLES, error="must be one of {choices}"))
+    status = fields.String(
+        validate=validate.OneOf(participant_rules.STATUSES, error="must be one of {choices}, got {input!r}")
+    )
+
+
+class ImportUploadSchema(StrictSchema):
+    """``multipart/form-data`` with the CSV in ``file`` (columns: see ``services.intake.importer``)."""
+
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+# --- event payloads (mentoring.programs.v1 / participants.v1 / orgchart.v1) ------------------------------
+
+
+class WeightsPayloadSchema(StrictSchema):
+    topic_fit = fields.Float(required=True, validate=validate.Range(min=0))
+    reverse_fit = fields.Float(required=True, validate=validate.Range(min=0))
+    availability = fields.Float(required=True, validate=validate.Range(min=0))
+    language = fields.Float(required=True, validate=validate.Range(min=0))
+    focus = fields.Float(required=True, validate=validate.Range(min=0))
+    diversity = fields.Float(required=True, validate=validate.Range(min=0))
+
+
+class RulesPayloadSchema(StrictSchema):
+    min_seniority_gap = fields.Integer(strict=True, required=True, validate=validate.Range(min=0))
+    min_timezone_overlap_hours = fields.Float(required=True, validate=validate.Range(0, 40))
+    languages = fields.List(fields.String(), required=True)
+    junior_capacity_default = fields.Integer(
+        strict=True, required=True, validate=validate.Range(CAPACITY_MIN, CAPACITY_MAX)
+    )
+    weights = fields.Nested(WeightsPayloadSchema, required=True)
+
+
+class ProgramPayloadSchema(StrictSchema):
+    """Payload of ``mentoring.program.created|updated|status_changed.v1`` (key: program_id)."""
+
+    program_id = fields.String(required=True, validate=ID_LENGTH)
+    name = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(program_rules.STATUSES))
+    focus_areas = fields.List(fields.String(validate=validate.Regexp(TERM_PATTERN)), required=True)
+    custom_focus_areas = fields.List(
+        fields.String(validate=validate.Regexp(CUSTOM_AREA_PATTERN)), required=True
+    )
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    admins = fields.List(fields.String(), required=True)
+    rules = fields.Nested(RulesPayloadSchema, required=True)
+
+
+class AvailabilityPayloadSchema(StrictSchema):
+    day = fields.Integer(strict=True, required=True, validate=validate.Range(0, 6))
+    start = fields.String(required=True, validate=validate.Regexp(HHMM_PATTERN))
+    end = fields.String(required=True, validate=validate.Regexp(HHMM_PATTERN))
+
+
+class ParticipantPayloadSchema(StrictSchema):
+    """Payload of ``mentoring.participant.registered|updated|withdrawn.v1`` (key: participant_id).
+
+    ``withdrawn`` carries the full profile with ``status: "withdrawn"`` so projections simply upsert it.
+    """
+
+    participant_id = fields.String(required=True, validate=ID_LENGTH)
+    program_id = fields.String(required=True, validate=ID_LENGTH)
+    employee_id = fields.String(required=True, validate=validate.Regexp(EMPLOYEE_ID_PATTERN))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    level = fields.Integer(strict=True, required=True, validate=validate.Range(LEVEL_MIN, LEVEL_MAX))
+    department = fields.String(required=True, allow_none=True)
+    location = fields.String(required=True, allow_none=True)
+    timezone = fields.String(required=True)
+    languages = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    topics_to_learn = fields.List(fields.String(validate=validate.Regexp(TERM_PATTERN)), required=True)
+    topics_to_teach = fields.List(fields.String(validate=validate.Regexp(TERM_PATTERN)), required=True)
+    growth_goals = fields.List(fields.String(validate=validate.Regexp(TERM_PATTERN)), required=True)
+    strengths = fields.List(fields.String(validate=validate.Regexp(TERM_PATTERN)), required=True)
+    availability = fields.List(fields.Nested(AvailabilityPayloadSchema), required=True)
+    capacity = fields.Integer(
+        strict=True, required=True, allow_none=True, validate=validate.Range(CAPACITY_MIN, CAPACITY_MAX)
+    )
+    manager_id = fields.String(required=True, allow_none=True)
+    consent = fields.Nested(ConsentSchema, required=True)
+    status = fields.String(
+        required=True, validate=validate.OneOf((participant_rules.ENROLLED, participant_rules.WITHDRAWN))
+    )
+
+
+class ParticipantErasedPayloadSchema(StrictSchema):
+    """Payload of ``mentoring.participant.erased.v1``: ids only; every service deletes what it holds."""
+
+    participant_id = fields.String(required=True, validate=ID_LENGTH)
+    program_id = fields.String(required=True, validate=ID_LENGTH)
+
+
+class OrgChartEmployeeUpsertedPayloadSchema(StrictSchema):
+    """Payload of ``mentoring.orgchart.employee_upserted.v1`` (key: employee_id)."""
+
+    employee_id = fields.String(required=True, validate=validate.Regexp(EMPLOYEE_ID_PATTERN))
+    manager_id = fields.String(required=True, allow_none=True, validate=validate.Regexp(EMPLOYEE_ID_PATTERN))
+
+
+EVENT_SCHEMAS: dict[str, type[Schema]] = {
+    ProgramCreated.type: ProgramPayloadSchema,
+    ProgramUpdated.type: ProgramPayloadSchema,
+    ProgramStatusChanged.type: ProgramPayloadSchema,
+    ParticipantRegistered.type: ParticipantPayloadSchema,
+    ParticipantUpdated.type: ParticipantPayloadSchema,
+    ParticipantWithdrawn.type: ParticipantPayloadSchema,
+    ParticipantErased.type: ParticipantErasedPayloadSchema,
+    OrgChartEmployeeUpserted.type: OrgChartEmployeeUpsertedPayloadSchema,
+}
+
+
+# --- responses --------------------------------------------------------------------------------------------
+
+
+class ProgramSchema(ProgramPayloadSchema):
+    """A program as the API returns it."""
+
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+
+
+class ParticipantSchema(Schema):
+    """A participant as the API returns it; an erased participant shows only its ids and status."""
+
+    participant_id = fields.String()
+    program_id = fields.String()
+    employee_id = fields.String(allow_none=True)
+    role = fields.String(allow_none=True)
+    level = fields.Integer(allow_none=True)
+    department = fields.String(allow_none=True)
+    location = fields.String(allow_none=True)
+    timezone = fields.String(allow_none=True)
+    languages = fields.List(fields.String())
+    topics_to_learn = fields.List(fields.String())
+    topics_to_teach = fields.List(fields.String())
+    growth_goals = fields.List(fields.String())
+    strengths = fields.List(fields.String())
+    availability = fields.List(fields.Nested(AvailabilityPayloadSchema))
+    capacity = fields.Integer(allow_none=True)
+    manager_id = fields.String(allow_none=True)
+    consent = fields.Nested(ConsentSchema, allow_none=True)
+    status = fields.String(validate=validate.OneOf(participant_rules.STATUSES))
+    withdrawal_reason = fields.String(allow_none=True)
+    registered_at = fields.DateTime(allow_none=True)
+    updated_at = fields.DateTime(allow_none=True)
+    erased_at = fields.DateTime(allow_none=True)
+
+
+class _PageSchema(Schema):
+    page = fields.Integer()
+    page_size = fields.Integer()
+    total = fields.Integer()
+
+
+class ProgramPageSchema(_PageSchema):
+    items = fields.List(fields.Nested(ProgramSchema))
+
+
+class ParticipantPageSchema(_PageSchema):
+    items = fields.List(fields.Nested(ParticipantSchema))
+
+
+class ImportedRowSchema(Schema):
+    row = fields.Integer()
+    employee_id = fields.String()
+    participant_id = fields.String()
+
+
+class RejectedRowSchema(Schema):
+    row = fields.Integer(metadata={"description": "CSV record number; the header is row 1"})
+    employee_id = fields.String(allow_none=True)
+    field = fields.String()
+    reason = fields.String()
+
+
+class ImportReportSchema(Schema):
+    total_rows = fields.Integer()
+    accepted = fields.List(fields.Nested(ImportedRowSchema))
+    updated = fields.List(fields.Nested(ImportedRowSchema))
+    unchanged = fields.Integer()
+    rejected = fields.List(fields.Nested(RejectedRowSchema))
