@@ -97,9 +97,9 @@ def create_base_app(
     app.extensions["token_verifier"] = TokenVerifier(settings)
     ensure_indexes(db, [*CHASSIS_INDEXES, *indexes])
 
-    errors.init_app(app)
     metrics.init_app(app, settings.service_name)
     api = Api(app)
+    errors.init_app(app)  # after Api(): flask-smorest registers its own HTTPException handler
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.extensions["api"] = api

@@ -22,13 +22,15 @@ class PageQuery(StrictSchema):
 
 
 class PageSchema(Schema):
+    """Base of list responses: subclasses add ``items``."""
+
     page = fields.Integer(required=True)
     page_size = fields.Integer(required=True)
     total = fields.Integer(required=True)
 
 
 def page_of(items: list[Any], total: int, page: int, page_size: int) -> dict[str, Any]:
-    return {"items": items, "page": {"page": page, "page_size": page_size, "total": total}}
+    return {"items": items, "page": page, "page_size": page_size, "total": total}
 
 
 def skip_limit(query: dict[str, Any]) -> tuple[int, int]:

@@ -18,9 +18,8 @@ class ProjectedParticipant(ParticipantPayload):
         unknown = "exclude"
 
 
-class ParticipantPage(Schema):
+class ParticipantPage(PageSchema):
     items = fields.List(fields.Nested(ProjectedParticipant))
-    page = fields.Nested(PageSchema)
 
 
 class ProjectedProgram(ProgramPayload):

@@ -23,6 +23,5 @@ class DeliverySchema(Schema):
     created_at = fields.DateTime()
 
 
-class DeliveryPage(Schema):
+class DeliveryPage(PageSchema):
     items = fields.List(fields.Nested(DeliverySchema))
-    page = fields.Nested(PageSchema)
