@@ -21,7 +21,7 @@ from deploy.local.infra import LocalInfra, port_free  # noqa: E402
 
 SERVICES = {"intake": 8001, "matching": 8002, "notifications": 8003, "feedback": 8004}
 RUN_DIR = REPO / ".run"
-REGISTRATION_FIELDS = [
+REGISTRATION_FIELDS = (
     "employee_id",
     "role",
     "level",
@@ -37,7 +37,7 @@ REGISTRATION_FIELDS = [
     "capacity",
     "manager_id",
     "consent",
-]
+)
 
 
 def _port(preferred: int) -> int | None:

@@ -97,14 +97,14 @@ class StrictSchema(Schema):
 
 
 class WeightsSchema(StrictSchema):
-    """Score component weights; missing components count 0, at least one must be above 0."""
+    """Score component weights, each 0-1; missing components count 0, at least one must be above 0."""
 
-    topic_fit = fields.Float(allow_nan=False, validate=validate.Range(min=0, error="must be ≥ 0"))
-    reverse_fit = fields.Float(allow_nan=False, validate=validate.Range(min=0, error="must be ≥ 0"))
-    availability = fields.Float(allow_nan=False, validate=validate.Range(min=0, error="must be ≥ 0"))
-    language = fields.Float(allow_nan=False, validate=validate.Range(min=0, error="must be ≥ 0"))
-    focus = fields.Float(allow_nan=False, validate=validate.Range(min=0, error="must be ≥ 0"))
-    diversity = fields.Float(allow_nan=False, validate=validate.Range(min=0, error="must be ≥ 0"))
+    topic_fit = fields.Float(allow_nan=False, validate=validate.Range(0, 1, error="must be from 0 to 1"))
+    reverse_fit = fields.Float(allow_nan=False, validate=validate.Range(0, 1, error="must be from 0 to 1"))
+    availability = fields.Float(allow_nan=False, validate=validate.Range(0, 1, error="must be from 0 to 1"))
+    language = fields.Float(allow_nan=False, validate=validate.Range(0, 1, error="must be from 0 to 1"))
+    focus = fields.Float(allow_nan=False, validate=validate.Range(0, 1, error="must be from 0 to 1"))
+    diversity = fields.Float(allow_nan=False, validate=validate.Range(0, 1, error="must be from 0 to 1"))
 
     @validates_schema
     def _one_positive(self, data: dict[str, float], **_: Any) -> None:
@@ -357,12 +357,12 @@ class ImportUploadSchema(StrictSchema):
 
 
 class WeightsPayloadSchema(StrictSchema):
-    topic_fit = fields.Float(required=True, validate=validate.Range(min=0))
-    reverse_fit = fields.Float(required=True, validate=validate.Range(min=0))
-    availability = fields.Float(required=True, validate=validate.Range(min=0))
-    language = fields.Float(required=True, validate=validate.Range(min=0))
-    focus = fields.Float(required=True, validate=validate.Range(min=0))
-    diversity = fields.Float(required=True, validate=validate.Range(min=0))
+    topic_fit = fields.Float(required=True, validate=validate.Range(0, 1))
+    reverse_fit = fields.Float(required=True, validate=validate.Range(0, 1))
+    availability = fields.Float(required=True, validate=validate.Range(0, 1))
+    language = fields.Float(required=True, validate=validate.Range(0, 1))
+    focus = fields.Float(required=True, validate=validate.Range(0, 1))
+    diversity = fields.Float(required=True, validate=validate.Range(0, 1))
 
 
 class RulesPayloadSchema(StrictSchema):
@@ -398,10 +398,7 @@ class AvailabilityPayloadSchema(StrictSchema):
 
 
 class ParticipantPayloadSchema(StrictSchema):
-    """Payload of ``mentoring.participant.registered|updated|withdrawn.v1`` (key: participant_id).
-
-    ``withdrawn`` carries the full profile with ``status: "withdrawn"`` so projections simply upsert it.
-    """
+    """Payload of ``mentoring.participant.registered|updated.v1`` (key: participant_id)."""
 
     participant_id = fields.String(required=True, validate=ID_LENGTH)
     program_id = fields.String(required=True, validate=ID_LENGTH)
@@ -427,6 +424,15 @@ class ParticipantPayloadSchema(StrictSchema):
     )
 
 
+class ParticipantWithdrawnPayloadSchema(StrictSchema):
+    """Payload of ``mentoring.participant.withdrawn.v1``: ids and the reason; the profile stays in intake."""
+
+    participant_id = fields.String(required=True, validate=ID_LENGTH)
+    program_id = fields.String(required=True, validate=ID_LENGTH)
+    employee_id = fields.String(required=True, validate=validate.Regexp(EMPLOYEE_ID_PATTERN))
+    reason = fields.String(required=True, allow_none=True)
+
+
 class ParticipantErasedPayloadSchema(StrictSchema):
     """Payload of ``mentoring.participant.erased.v1``: ids only; every service deletes what it holds."""
 
@@ -447,7 +453,7 @@ EVENT_SCHEMAS: dict[str, type[Schema]] = {
     ProgramStatusChanged.type: ProgramPayloadSchema,
     ParticipantRegistered.type: ParticipantPayloadSchema,
     ParticipantUpdated.type: ParticipantPayloadSchema,
-    ParticipantWithdrawn.type: ParticipantPayloadSchema,
+    ParticipantWithdrawn.type: ParticipantWithdrawnPayloadSchema,
     ParticipantErased.type: ParticipantErasedPayloadSchema,
     OrgChartEmployeeUpserted.type: OrgChartEmployeeUpsertedPayloadSchema,
 }

@@ -253,7 +253,7 @@ class Participant:
         self.status = WITHDRAWN
         self.withdrawal_reason = reason
         self.updated_at = now
-        return [ParticipantWithdrawn(key=self.participant_id, data=self.payload())]
+        return [self._withdrawn_event()]
 
     def reenrol(self, program: Program, *, now: datetime) -> list[DomainEvent]:
         """Come back after withdrawing; needs both consents and an open program (``ParticipantUpdated``)."""
@@ -293,7 +293,7 @@ class Participant:
         if not new.matching and self.status == ENROLLED:
             self.status = WITHDRAWN
             self.withdrawal_reason = CONSENT_WITHDRAWN_REASON
-            return [ParticipantWithdrawn(key=self.participant_id, data=self.payload())]
+            return [self._withdrawn_event()]
         return [ParticipantUpdated(key=self.participant_id, data=self.payload())]
 
     def erase(self, *, now: datetime) -> list[DomainEvent]:
@@ -313,8 +313,18 @@ class Participant:
             )
         ]
 
+    def _withdrawn_event(self) -> ParticipantWithdrawn:
+        # Ids and the reason only: consumers drop the person from matching; the profile stays in intake.
+        data = {
+            "participant_id": self.participant_id,
+            "program_id": self.program_id,
+            "employee_id": self.employee_id,
+            "reason": self.withdrawal_reason,
+        }
+        return ParticipantWithdrawn(key=self.participant_id, data=data)
+
     def payload(self) -> dict[str, Any]:
-        """The registered/updated/withdrawn event payload (contracts.md, Participant): JSON-ready copies."""
+        """The registered/updated event payload (contracts.md, Participant): JSON-ready copies."""
         return {
             "participant_id": self.participant_id,
             "program_id": self.program_id,

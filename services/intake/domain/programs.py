@@ -67,8 +67,8 @@ UPDATABLE = ("name", "focus_areas", "custom_focus_areas", "starts_on", "ends_on"
 class ProgramRules:
     """How matching treats this program: hard constraints and the weights of the score components."""
 
-    min_seniority_gap: int = 2
-    min_timezone_overlap_hours: float = 1.0
+    min_seniority_gap: int = 3
+    min_timezone_overlap_hours: float = 2.0
     languages: tuple[str, ...] = ("en",)
     junior_capacity_default: int = 1
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
@@ -144,7 +144,7 @@ def _check_capacity_default(value: Any) -> int:
 
 
 def _check_weights(value: Any) -> dict[str, float]:
-    """Non-negative weights over the known components (missing ones count 0), at least one above 0."""
+    """Weights from 0 to 1 over the known components (missing ones count 0), at least one above 0."""
     if not isinstance(value, Mapping):
         raise InvalidValue(f"weights must be an object keyed by {', '.join(WEIGHT_KEYS)}, got {value!r}")
     unknown = [key for key in value if key not in WEIGHT_KEYS]
@@ -155,8 +155,8 @@ def _check_weights(value: Any) -> dict[str, float]:
     weights: dict[str, float] = {}
     for key in WEIGHT_KEYS:
         number = _number(value.get(key, 0.0))
-        if number is None or number < 0:
-            raise InvalidValue(f"weight {key!r} must be a number ≥ 0, got {value.get(key)!r}")
+        if number is None or not 0 <= number <= 1:
+            raise InvalidValue(f"weight {key!r} must be a number from 0 to 1, got {value.get(key)!r}")
         weights[key] = float(number)
     if not any(weights.values()):
         raise InvalidValue("at least one weight must be greater than 0")
