@@ -98,6 +98,7 @@ def test_program_without_any_focus_area_is_refused(now):
         ({"junior_capacity_default": 0}, "rules.junior_capacity_default"),
         ({"languages": ["klingon-xx"]}, "rules.languages"),
         ({"weights": {"topic_fit": -0.1}}, "rules.weights"),
+        ({"weights": {"topic_fit": 1.5}}, "rules.weights"),
         ({"weights": {"topic_fit": 0, "language": 0}}, "rules.weights"),
         ({"weights": {"charisma": 1}}, "rules.weights"),
         ({"max_pairs": 3}, "rules.max_pairs"),

@@ -89,6 +89,12 @@ def test_program_body_checks_dates_weights_and_focus_areas():
     assert "origami" in str(errors["focus_areas"])
 
 
+def test_program_admins_may_be_left_out_but_not_sent_empty():
+    body = {"name": "X", "focus_areas": ["ai-tools"], "starts_on": "2027-01-10", "ends_on": "2027-06-30"}
+    assert schemas.ProgramCreateSchema().validate(body) == {}
+    assert "admins" in schemas.ProgramCreateSchema().validate(body | {"admins": []})
+
+
 def test_status_transition_accepts_only_lifecycle_states():
     assert schemas.StatusTransitionSchema().validate({"status": "running"}) == {}
     assert "status" in schemas.StatusTransitionSchema().validate({"status": "paused"})
