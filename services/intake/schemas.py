@@ -154,8 +154,8 @@ class ProgramCreateSchema(StrictSchema):
     ends_on = fields.Date(required=True)
     admins = fields.List(
         _employee_id(),
-        required=True,
         validate=validate.Length(min=1, max=program_rules.MAX_ADMINS, error="needs {min} to {max} admins"),
+        metadata={"description": "employee ids; defaults to the caller"},
     )
     rules = fields.Nested(RulesSchema)
 
