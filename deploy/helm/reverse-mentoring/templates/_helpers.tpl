@@ -214,6 +214,7 @@ Each entry says why; everything else checkov reports must pass.
 {{- $skips := list
   "CKV_K8S_35=the runtime contract (docs/contracts.md) reads MONGODB_URI and KAFKA_SASL_PASSWORD from the environment; values come from Secrets via secretKeyRef, never from plain values"
   "CKV_K8S_43=pinning by digest is supported (image.digest) and set in production; tags default to the chart appVersion"
+  "CKV_K8S_15=release tags are immutable (and digests supported); pullPolicy Always would make every pod restart depend on the registry; set image.pullPolicy to change it"
 -}}
 {{- range $i, $skip := $skips }}
 checkov.io/skip{{ add1 $i }}: {{ $skip | quote }}
