@@ -1,0 +1,1 @@
+"""Unit tests of the matching domain: scoring, constraints, solver, explanations."""

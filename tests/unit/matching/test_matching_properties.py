@@ -1,0 +1,104 @@
+"""Property tests: no proposal breaks a hard constraint; the solver's optimum equals brute force."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from services.matching.domain import (
+    Exclusion,
+    ProgramRules,
+    Window,
+    build_context,
+    check_pairs,
+    feasibility_matrix,
+    score_matrix,
+    solve,
+)
+from services.matching.domain.scoring import to_micro
+
+from .conftest import person
+
+ZONES = ("Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Sydney")
+TOPICS = ("ai-tools", "digital-transformation", "gen-z-consumer-trends")
+
+
+@st.composite
+def cohorts(draw):
+    n, m = draw(st.integers(0, 6)), draw(st.integers(0, 6))
+    ids = [f"E{k}" for k in range(n + m)]
+    chart = {e: draw(st.sampled_from([None, *ids[:k]])) for k, e in enumerate(ids)}
+
+    def window():
+        start = draw(st.integers(14, 36))
+        return Window(draw(st.integers(0, 4)), start * 30, min(start + draw(st.integers(2, 10)), 48) * 30)
+
+    def common(k):
+        return {
+            "employee_id": ids[k],
+            "timezone": draw(st.sampled_from(ZONES)),
+            "languages": tuple(draw(st.lists(st.sampled_from(["en", "pt", "de"]), min_size=1, max_size=2, unique=True))),
+            "availability": tuple(window() for _ in range(draw(st.integers(1, 3)))),
+            "department": draw(st.sampled_from(["Sales", "Tech"])),
+            "consent_matching": draw(st.booleans()) or draw(st.booleans()),
+        }  # fmt: skip
+
+    leaders = [
+        person(f"l{i}", level=draw(st.integers(5, 12)), topics_to_learn=tuple(draw(st.sets(st.sampled_from(TOPICS)))),
+               **common(i))
+        for i in range(n)
+    ]  # fmt: skip
+    juniors = [
+        person(f"j{j}", "junior", level=draw(st.integers(1, 6)), capacity=draw(st.integers(0, 2)),
+               topics_to_teach=tuple(draw(st.sets(st.sampled_from(TOPICS)))), **common(n + j))
+        for j in range(m)
+    ]  # fmt: skip
+    exclusions = [
+        Exclusion(leaders[i].employee_id, juniors[j].employee_id, "declined")
+        for i in range(n)
+        for j in range(m)
+        if draw(st.integers(0, 9)) == 0
+    ]
+    rules = ProgramRules(min_seniority_gap=3, min_overlap_hours=draw(st.sampled_from([0.5, 1.0, 2.0])))
+    return build_context(leaders, juniors, rules, manager_of=chart, exclusions=exclusions)
+
+
+def brute_force(feasible: np.ndarray, micro: np.ndarray, capacities: tuple[int, ...]) -> tuple[int, int]:
+    """(pairs, total micro-score) of the lexicographic optimum, by exhaustive search over capacities."""
+    n, m = feasible.shape
+
+    @cache
+    def best(i: int, left: tuple[int, ...]) -> tuple[int, int]:
+        if i == n:
+            return (0, 0)
+        options = [best(i + 1, left)]
+        for j in range(m):
+            if feasible[i, j] and left[j] > 0:
+                count, total = best(i + 1, left[:j] + (left[j] - 1,) + left[j + 1 :])
+                options.append((count + 1, total + int(micro[i, j])))
+        return max(options)
+
+    return best(0, capacities)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cohorts(), st.integers(0, 3), st.sampled_from([None, 1, 2]))
+def test_solver_equals_brute_force_and_never_breaks_a_constraint(ctx, seed, per_leader):
+    result = solve(ctx, seed=seed, candidates_per_leader=per_leader)
+    li = np.array([ctx.leader_index[p.leader_id] for p in result.proposals], dtype=np.int64)
+    ji = np.array([ctx.junior_index[p.junior_id] for p in result.proposals], dtype=np.int64)
+    for name, satisfied in check_pairs(ctx, li, ji).items():
+        assert satisfied.all(), name
+    assert len(set(li.tolist())) == len(li)
+    assert (np.bincount(ji, minlength=len(ctx.juniors)) <= ctx.capacity_j).all()
+
+    feasible = feasibility_matrix(ctx)
+    micro = to_micro(score_matrix(ctx)) if len(ctx.leaders) and len(ctx.juniors) else np.zeros(feasible.shape)
+    capacities = tuple(int(c) for c in np.where(ctx.eligible_j, ctx.capacity_j, 0))
+    count, total = brute_force(feasible, micro, capacities)
+    assert result.matched_count == count
+    assert round(result.total_score * 1_000_000) == total
+    assert len(result.proposals) + len(result.unmatched) == len(ctx.leaders)

@@ -1,0 +1,69 @@
+"""The demo organisation generator: deterministic, tree-shaped, and cohorts in the contract shape."""
+
+from __future__ import annotations
+
+from collections import Counter
+from zoneinfo import ZoneInfo
+
+from shared.demo import demo_program, generate_cohort, generate_organisation
+from shared.vocabulary import FOCUS_AREAS, GROWTH_GOALS
+
+CONTRACT_KEYS = {
+    "participant_id", "program_id", "employee_id", "role", "level", "department", "location", "timezone",
+    "languages", "topics_to_learn", "topics_to_teach", "growth_goals", "strengths", "availability",
+    "capacity", "manager_id", "consent", "status",
+}  # fmt: skip
+
+
+def depth_of(manager_of, employee):
+    depth = 0
+    while manager_of[employee] is not None:
+        employee = manager_of[employee]
+        depth += 1
+    return depth
+
+
+def test_same_seed_gives_identical_organisation_and_cohort():
+    first, second = generate_organisation(3, 500), generate_organisation(3, 500)
+    assert first.employees == second.employees
+    assert generate_cohort(first, "p", 20, 30, seed=9) == generate_cohort(second, "p", 20, 30, seed=9)
+    assert generate_organisation(4, 500).employees != first.employees
+
+
+def test_the_organisation_is_one_tree_five_to_seven_levels_deep():
+    org = generate_organisation(7, 2000)
+    manager_of = org.manager_of
+    assert len(org.employees) == 2000
+    assert sum(m is None for m in manager_of.values()) == 1
+    assert all(m is None or m in manager_of for m in manager_of.values())
+    depths = Counter(depth_of(manager_of, e) for e in manager_of)
+    assert 4 <= max(depths) <= 6  # 5 to 7 levels counting the CEO
+    assert {e["timezone"] for e in org.employees} >= {"Europe/London", "Asia/Kolkata", "Australia/Sydney"}
+    for timezone in {e["timezone"] for e in org.employees}:
+        ZoneInfo(timezone)
+
+
+def test_cohort_participants_follow_the_contract_shape():
+    org = generate_organisation(7, 2000)
+    cohort = generate_cohort(org, "prog-1", 40, 60, seed=1)
+    assert Counter(p["role"] for p in cohort) == {"leader": 40, "junior": 60}
+    for p in cohort:
+        assert set(p) == CONTRACT_KEYS
+        if p["role"] == "leader":
+            assert p["level"] >= 7 and p["topics_to_learn"] and p["strengths"]
+            assert set(p["topics_to_learn"]) <= set(FOCUS_AREAS)
+        else:
+            assert p["level"] <= 4 and p["topics_to_teach"] and p["growth_goals"] and p["capacity"] >= 1
+            assert set(p["growth_goals"]) <= set(GROWTH_GOALS)
+        assert all(0 <= w["day"] <= 6 and w["start"] < w["end"] for w in p["availability"])
+    consenting = sum(p["consent"]["matching"] for p in cohort) / len(cohort)
+    assert consenting > 0.9
+
+
+def test_demo_program_is_in_the_program_shape():
+    program = demo_program("prog-1")
+    assert program["program_id"] == "prog-1"
+    assert set(program["rules"]["weights"]) == {
+        "topic_fit", "reverse_fit", "availability", "language", "focus", "diversity",
+    }  # fmt: skip
+    assert set(program["focus_areas"]) <= set(FOCUS_AREAS)
