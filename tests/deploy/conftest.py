@@ -39,7 +39,11 @@ def tools() -> Tools:
     env = {**os.environ, "TOOLS": str(TOOLS)}
     proc = subprocess.run(
         ["bash", str(REPO / "deploy" / "helm" / "install-tools.sh")],
-        capture_output=True, text=True, env=env, timeout=INSTALL_TIMEOUT_S, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=INSTALL_TIMEOUT_S,
+        check=False,
     )
     if proc.returncode != 0:
         pytest.fail(f"install-tools.sh failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
@@ -58,7 +62,9 @@ def tools() -> Tools:
 
 def run(cmd: list[str | Path], **kwargs) -> subprocess.CompletedProcess[str]:
     """Run a tool, capturing text output; the caller asserts on returncode."""
-    return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, cwd=REPO, check=False, **kwargs)
+    return subprocess.run(
+        [str(c) for c in cmd], capture_output=True, text=True, cwd=REPO, check=False, **kwargs
+    )
 
 
 def helm_template(tools: Tools, *args: str | Path) -> subprocess.CompletedProcess[str]:

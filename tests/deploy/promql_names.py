@@ -11,12 +11,40 @@ import re
 from pathlib import Path
 
 AGGREGATIONS = frozenset(
-    {"sum", "min", "max", "avg", "group", "stddev", "stdvar", "count", "count_values", "bottomk", "topk",
-     "quantile", "limitk", "limit_ratio"}
+    {
+        "sum",
+        "min",
+        "max",
+        "avg",
+        "group",
+        "stddev",
+        "stdvar",
+        "count",
+        "count_values",
+        "bottomk",
+        "topk",
+        "quantile",
+        "limitk",
+        "limit_ratio",
+    }
 )
 KEYWORDS = frozenset(
-    {"by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset", "and", "or", "unless",
-     "atan2", "inf", "nan"}
+    {
+        "by",
+        "without",
+        "on",
+        "ignoring",
+        "group_left",
+        "group_right",
+        "bool",
+        "offset",
+        "and",
+        "or",
+        "unless",
+        "atan2",
+        "inf",
+        "nan",
+    }
 )
 HISTOGRAM_SUFFIXES = ("_bucket", "_sum", "_count")
 
@@ -44,7 +72,7 @@ def metric_names_in(expr: str) -> set[str]:
     text = _NUMBER.sub(" ", text)
     for match in _IDENT.finditer(text):
         word = match.group(0)
-        rest = text[match.end():].lstrip()
+        rest = text[match.end() :].lstrip()
         if rest.startswith("("):  # a function call or an aggregation with its argument list
             continue
         if word.lower() in KEYWORDS or word in AGGREGATIONS:
@@ -65,7 +93,7 @@ def contract_metric_names(contracts_md: Path) -> tuple[set[str], set[str]]:
     for match in re.finditer(r"`([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}`]*\})?`", body):
         name = match.group(1)
         names.add(name)
-        following = body[match.end(): match.end() + 20]
+        following = body[match.end() : match.end() + 20]
         if "histogram" in following or name.endswith("_seconds"):
             histograms.add(name)
     return names, histograms

@@ -1,4 +1,4 @@
-"""The Helm chart: lint, render every ci values file, Kubernetes schemas, checkov, and what it must contain."""
+"""The Helm chart: lint, render every ci values file, Kubernetes schemas, checkov, what it contains."""
 
 from __future__ import annotations
 
@@ -10,7 +10,17 @@ import pytest
 import yaml
 
 from shared.contracts import CONSUMER_GROUPS, TOPICS, dlq_topic
-from tests.deploy.conftest import CHART, CI_VALUES, REPO, SERVICES, Rendered, Tools, fullname, helm_template, run
+from tests.deploy.conftest import (
+    CHART,
+    CI_VALUES,
+    REPO,
+    SERVICES,
+    Rendered,
+    Tools,
+    fullname,
+    helm_template,
+    run,
+)
 
 pytestmark = pytest.mark.timeout(1800)
 
@@ -18,8 +28,12 @@ KUBERNETES_VERSIONS = ("1.30.0", "1.33.0", "1.37.0")
 CRD_KINDS = {"ServiceMonitor", "PrometheusRule", "KafkaTopic"}
 JUSTIFIED_CHECKOV_SKIPS = {"CKV_K8S_15", "CKV_K8S_35", "CKV_K8S_43"}
 STANDARD_LABELS = (
-    "app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
-    "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by", "helm.sh/chart",
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/instance",
+    "app.kubernetes.io/version",
+    "app.kubernetes.io/part-of",
+    "app.kubernetes.io/managed-by",
+    "helm.sh/chart",
 )
 
 
@@ -32,6 +46,7 @@ def env_of(container: dict) -> dict[str, dict]:
 
 
 # --- lint and render ---------------------------------------------------------------------------------
+
 
 def test_there_are_ci_values_for_default_production_and_minimal() -> None:
     names = {p.name for p in CI_VALUES}
@@ -52,7 +67,9 @@ def test_every_ci_values_file_renders(rendered: dict[str, Rendered]) -> None:
 
 
 @pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
-def test_rendered_manifests_are_valid_for_kubernetes(tools: Tools, rendered: dict[str, Rendered], version) -> None:
+def test_rendered_manifests_are_valid_for_kubernetes(
+    tools: Tools, rendered: dict[str, Rendered], version
+) -> None:
     paths = [r.path for r in rendered.values()]
     proc = run([tools.kubernetes_validate, "--strict", "--quiet", "-k", version, *paths])
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -65,14 +82,17 @@ def test_rendered_manifests_are_valid_for_kubernetes(tools: Tools, rendered: dic
             assert not line.strip() or line.startswith("INFO"), line
 
 
-def test_checkov_reports_no_failed_check_and_only_justified_skips(tools: Tools, rendered: dict[str, Rendered]) -> None:
+def test_checkov_reports_no_failed_check_and_only_justified_skips(
+    tools: Tools, rendered: dict[str, Rendered]
+) -> None:
     directory = next(iter(rendered.values())).path.parent
     proc = run([tools.checkov, "-d", directory, "--framework", "kubernetes", "-o", "json"])
     reports = json.loads(proc.stdout)
     reports = reports if isinstance(reports, list) else [reports]
     failed = [
         f"{c['check_id']} {c['resource']} ({c['file_path']})"
-        for report in reports for c in report["results"]["failed_checks"]
+        for report in reports
+        for c in report["results"]["failed_checks"]
     ]
     assert not failed, "checkov failed checks:\n" + "\n".join(failed)
     assert proc.returncode == 0, proc.stderr
@@ -92,25 +112,52 @@ DEFAULT = ("-f", str(CHART / "ci" / "default-values.yaml"))
 @pytest.mark.parametrize(
     ("args", "messages"),
     [
-        pytest.param((*DEFAULT, "--set", "defaults.api.replicaCount=-1"),
-                     ["/defaults/api/replicaCount", "minimum: got -1, want 0"], id="negative-replicas"),
-        pytest.param((*DEFAULT, "--set", "services.matching.worker.replicaCount=-3"),
-                     ["/services/matching/worker/replicaCount", "minimum"], id="negative-service-replicas"),
+        pytest.param(
+            (*DEFAULT, "--set", "defaults.api.replicaCount=-1"),
+            ["/defaults/api/replicaCount", "minimum: got -1, want 0"],
+            id="negative-replicas",
+        ),
+        pytest.param(
+            (*DEFAULT, "--set", "services.matching.worker.replicaCount=-3"),
+            ["/services/matching/worker/replicaCount", "minimum"],
+            id="negative-service-replicas",
+        ),
         pytest.param((), ["/kafka/bootstrapServers", "minLength"], id="bootstrap-empty-by-default"),
-        pytest.param((*DEFAULT, "--set", "kafka.bootstrapServers=null"),
-                     ["missing property 'bootstrapServers'"], id="bootstrap-missing"),
-        pytest.param((*DEFAULT, "--set", "kafka.bootstrapServers=kafka"),
-                     ["/kafka/bootstrapServers", "does not match pattern"], id="bootstrap-without-port"),
-        pytest.param((*DEFAULT, "--set", "replicas=3"),
-                     ["additional properties 'replicas' not allowed"], id="unknown-top-level-key"),
-        pytest.param((*DEFAULT, "--set", "services.intake.enabeld=false"),
-                     ["/services/intake", "additional properties 'enabeld' not allowed"], id="typo-in-service"),
-        pytest.param((*DEFAULT, "--set", "services.billing.enabled=true"),
-                     ["additional properties 'billing' not allowed"], id="unknown-service"),
-        pytest.param((*DEFAULT, "--set-string", "defaults.worker.replicaCount=two"),
-                     ["/defaults/worker/replicaCount", "got string, want integer"], id="wrong-type"),
-        pytest.param((*DEFAULT, "--set", "kafka.securityProtocol=TLS"),
-                     ["/kafka/securityProtocol"], id="unknown-security-protocol"),
+        pytest.param(
+            (*DEFAULT, "--set", "kafka.bootstrapServers=null"),
+            ["missing property 'bootstrapServers'"],
+            id="bootstrap-missing",
+        ),
+        pytest.param(
+            (*DEFAULT, "--set", "kafka.bootstrapServers=kafka"),
+            ["/kafka/bootstrapServers", "does not match pattern"],
+            id="bootstrap-without-port",
+        ),
+        pytest.param(
+            (*DEFAULT, "--set", "replicas=3"),
+            ["additional properties 'replicas' not allowed"],
+            id="unknown-top-level-key",
+        ),
+        pytest.param(
+            (*DEFAULT, "--set", "services.intake.enabeld=false"),
+            ["/services/intake", "additional properties 'enabeld' not allowed"],
+            id="typo-in-service",
+        ),
+        pytest.param(
+            (*DEFAULT, "--set", "services.billing.enabled=true"),
+            ["additional properties 'billing' not allowed"],
+            id="unknown-service",
+        ),
+        pytest.param(
+            (*DEFAULT, "--set-string", "defaults.worker.replicaCount=two"),
+            ["/defaults/worker/replicaCount", "got string, want integer"],
+            id="wrong-type",
+        ),
+        pytest.param(
+            (*DEFAULT, "--set", "kafka.securityProtocol=TLS"),
+            ["/kafka/securityProtocol"],
+            id="unknown-security-protocol",
+        ),
     ],
 )
 def test_bad_values_fail_rendering_with_a_schema_message(tools: Tools, args, messages) -> None:
@@ -123,16 +170,29 @@ def test_bad_values_fail_rendering_with_a_schema_message(tools: Tools, args, mes
 
 def test_validate_values_lists_every_problem_at_once(tools: Tools) -> None:
     proc = helm_template(
-        tools, *DEFAULT, "--set", "mongodb.existingSecret=", "--set", "kafka.securityProtocol=SASL_SSL",
-        "--set", "kafka.strimzi.enabled=true", "--set", "auth.jwks.url=",
-        "--set", "defaults.worker.autoscaling.enabled=true", "--set", "defaults.worker.autoscaling.maxReplicas=50",
+        tools,
+        *DEFAULT,
+        "--set",
+        "mongodb.existingSecret=",
+        "--set",
+        "kafka.securityProtocol=SASL_SSL",
+        "--set",
+        "kafka.strimzi.enabled=true",
+        "--set",
+        "auth.jwks.url=",
+        "--set",
+        "defaults.worker.autoscaling.enabled=true",
+        "--set",
+        "defaults.worker.autoscaling.maxReplicas=50",
     )
     assert proc.returncode != 0
     assert "VALUES VALIDATION" in proc.stderr
     for expected in (
         *(f"services.{name}: no MongoDB Secret" for name in SERVICES),
-        "kafka.sasl.mechanism: required", "kafka.sasl.existingSecret: required",
-        "kafka.strimzi.clusterName: required", "auth.jwks: set auth.jwks.url or auth.jwks.existingSecret",
+        "kafka.sasl.mechanism: required",
+        "kafka.sasl.existingSecret: required",
+        "kafka.strimzi.clusterName: required",
+        "auth.jwks: set auth.jwks.url or auth.jwks.existingSecret",
         "worker.autoscaling.maxReplicas (50) exceeds kafka.topics.partitions (6)",
     ):
         assert expected in proc.stderr, f"{expected!r} not in:\n{proc.stderr}"
@@ -167,6 +227,7 @@ def test_default_values_satisfy_the_schema_except_the_required_bootstrap() -> No
 
 # --- documentation -------------------------------------------------------------------------------------
 
+
 def _gen_values_table():
     sys.path.insert(0, str(REPO / "deploy" / "helm"))
     try:
@@ -197,6 +258,7 @@ def test_chart_metadata() -> None:
 
 # --- what the default render contains ------------------------------------------------------------------
 
+
 def test_each_service_gets_an_api_and_a_worker(rendered: dict[str, Rendered]) -> None:
     r = rendered["default"]
     for name in SERVICES:
@@ -211,8 +273,12 @@ def test_each_service_gets_an_api_and_a_worker(rendered: dict[str, Rendered]) ->
         service = r.named("Service", fullname(f"{name}-api"))
         assert service["spec"]["ports"][0]["port"] == 8000
         metrics = r.named("Service", fullname(f"{name}-worker"))
-        assert metrics["spec"]["ports"][0] == {"name": "metrics", "port": 9100, "targetPort": "metrics",
-                                               "protocol": "TCP"}
+        assert metrics["spec"]["ports"][0] == {
+            "name": "metrics",
+            "port": 9100,
+            "targetPort": "metrics",
+            "protocol": "TCP",
+        }
         assert env_of(api_c)["PROMETHEUS_MULTIPROC_DIR"]["value"] == "/tmp/metrics"
         assert env_of(api_c)["MONGODB_DATABASE"]["value"] == f"mentoring_{name}"
 
@@ -281,7 +347,9 @@ def test_topics_hook_job_runs_the_chassis_topic_command(rendered: dict[str, Rend
     assert not rendered["default"].of_kind("KafkaTopic")
 
 
-def test_strimzi_topics_cover_every_contract_topic_and_dead_letter_topic(rendered: dict[str, Rendered]) -> None:
+def test_strimzi_topics_cover_every_contract_topic_and_dead_letter_topic(
+    rendered: dict[str, Rendered],
+) -> None:
     r = rendered["production"]
     assert not r.of_kind("Job"), "with Strimzi the hook Job must not render"
     names = {t["spec"]["topicName"] for t in r.of_kind("KafkaTopic")}
@@ -315,7 +383,10 @@ def test_kafka_sasl_and_tls_come_from_secrets(rendered: dict[str, Rendered]) -> 
         assert env["JWT_JWKS_FILE"]["value"] == "/etc/reverse-mentoring/jwks/jwks.json"
         assert "@sha256:" in container["image"] and container["image"].startswith("registry.example.com/")
     matching = pod_spec(r.named("Deployment", fullname("matching-api")))["containers"][0]
-    assert env_of(matching)["MONGODB_URI"]["valueFrom"]["secretKeyRef"]["name"] == "reverse-mentoring-mongodb-matching"
+    assert (
+        env_of(matching)["MONGODB_URI"]["valueFrom"]["secretKeyRef"]["name"]
+        == "reverse-mentoring-mongodb-matching"
+    )
 
 
 def test_production_scales_and_stays_available(rendered: dict[str, Rendered]) -> None:
@@ -347,7 +418,11 @@ def test_network_policies_deny_by_default_and_allow_what_is_needed(rendered: dic
     egress = r.named("NetworkPolicy", fullname("egress"))["spec"]["egress"]
     ports = {(p["port"], p["protocol"]) for rule in egress for p in rule["ports"]}
     assert {(53, "UDP"), (53, "TCP"), (9093, "TCP"), (27017, "TCP")} <= ports
-    assert any(peer.get("ipBlock", {}).get("cidr") == "10.20.0.0/16" for rule in egress for peer in rule.get("to", []))
+    assert any(
+        peer.get("ipBlock", {}).get("cidr") == "10.20.0.0/16"
+        for rule in egress
+        for peer in rule.get("to", [])
+    )
     api = r.named("NetworkPolicy", fullname("intake-api"))["spec"]["ingress"]
     assert len(api) == 2 and all(rule["ports"] == [{"port": "http", "protocol": "TCP"}] for rule in api)
     worker = r.named("NetworkPolicy", fullname("intake-worker"))["spec"]["ingress"]
@@ -360,7 +435,9 @@ def test_network_policies_deny_by_default_and_allow_what_is_needed(rendered: dic
 def test_minimal_values_deploy_only_intake(rendered: dict[str, Rendered]) -> None:
     r = rendered["minimal"]
     assert sorted(d["metadata"]["name"] for d in r.of_kind("Deployment")) == [
-        fullname("intake-api"), fullname("intake-worker")]
+        fullname("intake-api"),
+        fullname("intake-worker"),
+    ]
     assert not r.of_kind("Job") and not r.of_kind("PodDisruptionBudget")
     env = env_of(pod_spec(r.of_kind("Deployment")[0])["containers"][0])
     assert env["AUTH_MODE"]["value"] == "dev"
@@ -397,5 +474,5 @@ def test_prometheus_rule_wraps_the_rules_file(rendered: dict[str, Rendered]) -> 
 def test_dashboard_configmap_is_labelled_for_the_grafana_sidecar(rendered: dict[str, Rendered]) -> None:
     cm = rendered["production"].named("ConfigMap", fullname("dashboards"))
     assert cm["metadata"]["labels"]["grafana_dashboard"] == "1"
-    (name, body), = cm["data"].items()
+    ((name, body),) = cm["data"].items()
     assert name.endswith(".json") and json.loads(body)["uid"] == "reverse-mentoring-overview"
