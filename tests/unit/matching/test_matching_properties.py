@@ -40,15 +40,17 @@ def cohorts(draw):
         return {
             "employee_id": ids[k],
             "timezone": draw(st.sampled_from(ZONES)),
-            "languages": tuple(draw(st.lists(st.sampled_from(["en", "pt", "de"]), min_size=1, max_size=2, unique=True))),
+            "languages": tuple(
+                draw(st.lists(st.sampled_from(["en", "pt", "de"]), min_size=1, max_size=2, unique=True))
+            ),
             "availability": tuple(window() for _ in range(draw(st.integers(1, 3)))),
             "department": draw(st.sampled_from(["Sales", "Tech"])),
             "consent_matching": draw(st.booleans()) or draw(st.booleans()),
         }  # fmt: skip
 
     leaders = [
-        person(f"l{i}", level=draw(st.integers(5, 12)), topics_to_learn=tuple(draw(st.sets(st.sampled_from(TOPICS)))),
-               **common(i))
+        person(f"l{i}", level=draw(st.integers(5, 12)),
+               topics_to_learn=tuple(draw(st.sets(st.sampled_from(TOPICS)))), **common(i))
         for i in range(n)
     ]  # fmt: skip
     juniors = [
@@ -77,7 +79,7 @@ def brute_force(feasible: np.ndarray, micro: np.ndarray, capacities: tuple[int, 
         options = [best(i + 1, left)]
         for j in range(m):
             if feasible[i, j] and left[j] > 0:
-                count, total = best(i + 1, left[:j] + (left[j] - 1,) + left[j + 1 :])
+                count, total = best(i + 1, (*left[:j], left[j] - 1, *left[j + 1 :]))
                 options.append((count + 1, total + int(micro[i, j])))
         return max(options)
 

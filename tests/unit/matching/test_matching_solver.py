@@ -106,7 +106,8 @@ def test_pruned_candidates_reach_the_same_optimum_as_every_pair(rules):
         for i in range(40)
     ]
     juniors = [
-        person(f"j{j:02d}", "junior", level=1 + j % 4, timezone=zones[(j * 3) % 4], topics_to_teach=(topics[j % 4],),
+        person(f"j{j:02d}", "junior", level=1 + j % 4, timezone=zones[(j * 3) % 4],
+               topics_to_teach=(topics[j % 4],),
                availability=(Window(j % 5, 8 * 60, 13 * 60), Window((j + 2) % 5, 14 * 60, 17 * 60)))
         for j in range(30)
     ]  # fmt: skip
