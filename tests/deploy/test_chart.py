@@ -441,6 +441,7 @@ def test_minimal_values_deploy_only_intake(rendered: dict[str, Rendered]) -> Non
     assert not r.of_kind("Job") and not r.of_kind("PodDisruptionBudget")
     env = env_of(pod_spec(r.of_kind("Deployment")[0])["containers"][0])
     assert env["AUTH_MODE"]["value"] == "dev"
+    assert env["DEV_KEYS_DIR"]["value"].startswith("/tmp/"), "the root filesystem is read-only"
 
 
 def test_service_monitor_per_service_scrapes_api_and_worker(rendered: dict[str, Rendered]) -> None:
@@ -476,3 +477,26 @@ def test_dashboard_configmap_is_labelled_for_the_grafana_sidecar(rendered: dict[
     assert cm["metadata"]["labels"]["grafana_dashboard"] == "1"
     ((name, body),) = cm["data"].items()
     assert name.endswith(".json") and json.loads(body)["uid"] == "reverse-mentoring-overview"
+
+
+def test_notes_render_for_every_ci_values_file(tools: Tools, tmp_path) -> None:
+    """NOTES.txt is only rendered by a real install; render it through a copy that wraps it in a ConfigMap."""
+    import shutil
+
+    chart = tmp_path / "chart"
+    shutil.copytree(CHART, chart)
+    notes = (chart / "templates" / "NOTES.txt").read_text()
+    (chart / "templates" / "NOTES.txt").unlink()
+    (chart / "templates" / "_notes_under_test.tpl").write_text(
+        '{{- define "notes-under-test" -}}\n' + notes + "{{- end -}}\n"
+    )
+    (chart / "templates" / "notes-under-test.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\n"
+        'data:\n  notes: {{ include "notes-under-test" . | quote }}\n'
+    )
+    for values in CI_VALUES:
+        show = ("--show-only", "templates/notes-under-test.yaml")
+        proc = run([tools.helm, "template", "mentoring", chart, "-f", values, *show])
+        assert proc.returncode == 0, f"{values.name}: {proc.stderr}"
+        text = yaml.safe_load(proc.stdout)["data"]["notes"]
+        assert "kubectl -n" in text and "port-forward" in text, text
