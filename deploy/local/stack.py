@@ -85,9 +85,10 @@ def _load_demo(env: dict[str, str]) -> str:
     session.headers["Authorization"] = f"Bearer {dev_token(settings, 'E000001', ['admin', 'hr'])}"
     program = demo_program("demo")
     body = {k: program[k] for k in ("name", "focus_areas", "custom_focus_areas", "starts_on", "ends_on")}
-    body.update(admins=["E000001"], rules={k: v for k, v in program["rules"].items()})
+    body.update(admins=["E000001"], rules={k: v for k, v in program["rules"].items() if v != []})
     created = session.post(f"{base}/programs", json=body, timeout=10)
-    created.raise_for_status()
+    if created.status_code != 201:
+        raise SystemExit(f"demo program refused: {created.status_code} {created.text}")
     program_id = created.json()["program_id"]
     session.post(
         f"{base}/programs/{program_id}/status", json={"status": "enrolling"}, timeout=10
