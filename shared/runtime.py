@@ -37,10 +37,12 @@ def _load(path: str) -> Callable[..., Any]:
 
 
 def _prepare_multiprocess_dir(service: str) -> None:
-    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or os.path.join(
-        tempfile.gettempdir(), f"mentoring-metrics-{service}-{os.getpid()}"
-    )
-    shutil.rmtree(directory, ignore_errors=True)
+    """Use the operator's PROMETHEUS_MULTIPROC_DIR (kept fresh by them: an emptyDir, ``make run``), else a
+    private temporary one. A service's API and worker may share a directory so one scrape shows both."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        directory = os.path.join(tempfile.gettempdir(), f"mentoring-metrics-{service}-{os.getpid()}")
+        shutil.rmtree(directory, ignore_errors=True)
     os.makedirs(directory, exist_ok=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
 
@@ -78,13 +80,15 @@ class _QuietHandler(WSGIRequestHandler):
 
 def _serve_worker_metrics(port: int, service: str) -> None:
     """A tiny HTTP server on the worker: /metrics for Prometheus, /healthz for the liveness probe."""
-    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    from shared.metrics import registry_for_scrape
 
     def app(environ: dict, start_response: Callable) -> list[bytes]:
         path = environ.get("PATH_INFO", "/")
         if path == "/metrics":
             start_response("200 OK", [("Content-Type", CONTENT_TYPE_LATEST)])
-            return [generate_latest(REGISTRY)]
+            return [generate_latest(registry_for_scrape())]
         if path == "/healthz":
             start_response("200 OK", [("Content-Type", "application/json")])
             return [f'{{"status":"ok","service":"{service}","process":"worker"}}'.encode()]
@@ -96,7 +100,8 @@ def _serve_worker_metrics(port: int, service: str) -> None:
 
 
 def run_worker(service: str, worker_factory: str) -> None:
-    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
     from shared.config import Settings
     from shared.logging import configure_logging
 

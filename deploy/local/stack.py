@@ -6,6 +6,7 @@ Ctrl-C stops everything this script started (the services via honcho, then Kafka
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -45,11 +46,17 @@ def _port(preferred: int) -> int | None:
 
 
 def _procfile(env: dict[str, str]) -> Path:
+    """API + worker per service; each pair shares a fresh metrics directory so the API's /metrics
+    also shows its worker's event counters (in Kubernetes they are separate pods, scraped separately)."""
     lines = []
     for index, (service, port) in enumerate(SERVICES.items(), start=1):
         python = f"{sys.executable} -m services.{service}"
-        lines.append(f"{service}-api: env PORT={port} {python} api")
-        lines.append(f"{service}-worker: env METRICS_PORT={9100 + index} {python} worker")
+        metrics_dir = RUN_DIR / "metrics" / service
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        shared_env = f"env PROMETHEUS_MULTIPROC_DIR={metrics_dir}"
+        lines.append(f"{service}-api: {shared_env} PORT={port} {python} api")
+        lines.append(f"{service}-worker: {shared_env} METRICS_PORT={9100 + index} {python} worker")
     path = RUN_DIR / "Procfile"
     path.write_text("\n".join(lines) + "\n")
     (RUN_DIR / "stack.env").write_text("".join(f"{k}={v}\n" for k, v in env.items()))
@@ -96,7 +103,11 @@ def _load_demo(env: dict[str, str]) -> str:
     organisation = generate_organisation(seed=7, employees=2000)
     enrolled = 0
     for participant in generate_cohort(organisation, program_id, leaders=40, juniors=60, seed=7):
+        if not all(participant["consent"].values()):
+            continue  # the generator models the few who decline; intake would rightly refuse them
         payload = {k: participant[k] for k in REGISTRATION_FIELDS if participant.get(k) is not None}
+        if payload["role"] == "leader":
+            payload.pop("capacity", None)
         response = session.post(
             f"{base}/participants", json={**payload, "program_id": program_id}, timeout=10
         )
@@ -108,9 +119,17 @@ def _load_demo(env: dict[str, str]) -> str:
     return program_id
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main() -> int:
     from shared.config import Settings
     from shared.topics import ensure_topics
+
+    # Ctrl-C, or SIGTERM from a supervisor, even when started in the background with SIGINT ignored.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
 
     RUN_DIR.mkdir(exist_ok=True)
     infra = LocalInfra(RUN_DIR / "infra", kafka_port=_port(9092), mongo_port=_port(27017))
