@@ -31,6 +31,17 @@ CONSUMER_GROUPS: dict[str, tuple[str, ...]] = {
 PROGRAM_STATUSES = ("draft", "enrolling", "matching", "running", "closed")
 PARTICIPANT_STATUSES = ("enrolled", "withdrawn", "erased")
 PAIRING_STATES = ("proposed", "published", "accepted", "declined", "active", "ended")
+DECLINE_REASONS = (
+    "schedule_conflict",
+    "topic_mismatch",
+    "language_barrier",
+    "personal_conflict",
+    "workload",
+    "prefer_someone_else",
+    "other",
+)
+END_KINDS = ("planned", "early", "erased", "rematch")
+ACCEPTANCE = ("pending", "accepted", "declined")
 
 
 def dlq_topic(topic: str, group: str) -> str:
@@ -128,7 +139,18 @@ class ComponentScores(Strict):
     diversity = fields.Float()
 
 
+class Acceptance(Strict):
+    leader = fields.String(required=True, validate=validate.OneOf(ACCEPTANCE))
+    junior = fields.String(required=True, validate=validate.OneOf(ACCEPTANCE))
+
+
 class PairingPayload(Strict):
+    """Every ``mentoring.pairing.*.v1`` event carries the pairing as it is after the change.
+
+    Only pseudonymous participant ids travel; free text is limited to the reason an actor gave.
+    v1 evolves additively (new optional fields); a breaking change becomes ``.v2`` on the same topic.
+    """
+
     pairing_id = fields.String(required=True)
     program_id = fields.String(required=True)
     leader_id = fields.String(
@@ -143,6 +165,17 @@ class PairingPayload(Strict):
     components = fields.Nested(ComponentScores, load_default=None, allow_none=True)
     reason = fields.String(load_default=None, allow_none=True)
     by = fields.String(load_default=None, allow_none=True, metadata={"description": "participant id acting"})
+    acceptance = fields.Nested(
+        Acceptance, load_default=None, allow_none=True, metadata={"description": "each side's answer"}
+    )
+    decline_reason = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(DECLINE_REASONS),
+        metadata={"description": "declined: the reason picked from the list; `reason` holds free text"},
+    )  # fmt: skip
+    end_kind = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(END_KINDS),
+        metadata={"description": "ended: planned, early, erased (a participant was erased) or rematch"},
+    )  # fmt: skip
 
 
 class MatchRunCompleted(Strict):
@@ -153,6 +186,14 @@ class MatchRunCompleted(Strict):
     unmatched = fields.Integer(required=True)
     total_score = fields.Float(required=True)
     duration_s = fields.Float(required=True)
+    kind = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(("run", "rematch")),
+        metadata={"description": "run: started by an admin; rematch: started for waitlisted leaders"},
+    )  # fmt: skip
+    seed = fields.Integer(load_default=None, allow_none=True)
+    inputs_hash = fields.String(
+        load_default=None, allow_none=True, metadata={"description": "sha256 of the canonical inputs"}
+    )
 
 
 class PairingAtRisk(Strict):

@@ -6,6 +6,7 @@ from flask import Flask
 
 from services.matching import store
 from services.matching.api import blp
+from services.matching.service import MatchingService
 from shared.app import create_base_app
 from shared.config import Settings
 
@@ -20,4 +21,5 @@ def create_app(settings: Settings | None = None) -> Flask:
         indexes=store.INDEXES,
     )
     app.extensions["projection_store"] = store.ProjectionStore(app.extensions["db"])
+    app.extensions["matching_service"] = MatchingService(app.extensions["db"])
     return app

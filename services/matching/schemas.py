@@ -1,11 +1,13 @@
-"""HTTP schemas of the matching API."""
+"""HTTP schemas of the matching API: match runs, explanations, overrides, pairings, waitlist, problems."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
-from shared.contracts import ParticipantPayload, ProgramPayload
-from shared.http import PageQuery, PageSchema
+from shared.contracts import DECLINE_REASONS, PAIRING_STATES, ParticipantPayload, ProgramPayload
+from shared.http import PageQuery, PageSchema, StrictSchema
+
+ID = fields.String
 
 
 class ParticipantQuery(PageQuery):
@@ -25,3 +27,273 @@ class ParticipantPage(PageSchema):
 class ProjectedProgram(ProgramPayload):
     class Meta:
         unknown = "exclude"
+
+
+class Problem(Schema):
+    """RFC 9457 problem details; ``errors`` names each bad field, ``code`` says which rule refused."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    type = fields.String(metadata={"example": "about:blank"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    instance = fields.String()
+    code = fields.String(
+        metadata={
+            "description": "run_in_progress, stale_projection, empty_cohort, all_pairs_infeasible, "
+            "program_status, invalid_transition, stale_run, dry_run, already_published, nothing_to_publish"
+        }
+    )
+    errors = fields.List(fields.Dict(), metadata={"description": "[{field, message}]"})
+
+
+# -- match runs -------------------------------------------------------------------------------------
+WEIGHT = {"validate": validate.Range(0, 1), "allow_nan": False}
+
+
+class WeightOverrides(StrictSchema):
+    """Per-run weights; names left out keep the program's value; all are normalised to sum 1."""
+
+    topic_fit = fields.Float(**WEIGHT)
+    reverse_fit = fields.Float(**WEIGHT)
+    availability = fields.Float(**WEIGHT)
+    language = fields.Float(**WEIGHT)
+    focus = fields.Float(**WEIGHT)
+    diversity = fields.Float(**WEIGHT)
+
+
+class MatchRunRequest(StrictSchema):
+    dry_run = fields.Boolean(
+        load_default=False, metadata={"description": "compute and diff, publish nothing"}
+    )
+    seed = fields.Integer(
+        load_default=0, validate=validate.Range(0, 2**31 - 1), metadata={"description": "tie-breaking"}
+    )
+    weights = fields.Nested(WeightOverrides, load_default=None)
+    expected_leaders = fields.Integer(
+        validate=validate.Range(min=0),
+        metadata={"description": "refuse (409 stale_projection) if matching has seen fewer enrolled leaders"},
+    )
+    expected_juniors = fields.Integer(validate=validate.Range(min=0))
+
+
+class Violation(Schema):
+    constraint = fields.String(required=True)
+    detail = fields.String(required=True)
+    participant = fields.String()
+    leader_id = ID()
+    junior_id = ID()
+
+
+class ProposalSchema(Schema):
+    pairing_id = ID(required=True, metadata={"description": "id the pairing gets when published"})
+    leader_id = ID(required=True)
+    junior_id = ID(required=True)
+    score = fields.Float(required=True)
+    components = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
+    constraints_checked = fields.List(fields.String())
+    source = fields.String(validate=validate.OneOf(("solver", "override")))
+    override_reason = fields.String(allow_none=True)
+    violations = fields.List(fields.Nested(Violation))
+    proposed_at = fields.DateTime()
+
+
+class UnmatchedSchema(Schema):
+    leader_id = ID(required=True)
+    reason = fields.String(
+        required=True,
+        metadata={
+            "description": "not_eligible, no_feasible_junior, capacity_exhausted, "
+            "lost_to_better_global_assignment, removed_by_admin"
+        },
+    )
+    detail = fields.String()
+
+
+class PairRef(Schema):
+    leader_id = ID(required=True)
+    junior_id = ID(required=True)
+
+
+class DiffSchema(Schema):
+    added = fields.List(fields.Nested(PairRef))
+    removed = fields.List(fields.Nested(PairRef))
+    unchanged = fields.List(fields.Nested(PairRef))
+
+
+class OverrideAudit(Schema):
+    action = fields.String()
+    leader_id = ID()
+    junior_id = ID(allow_none=True)
+    other_leader_id = ID(allow_none=True)
+    reason = fields.String(allow_none=True)
+    violations = fields.List(fields.Nested(Violation))
+    removed = fields.List(fields.Nested(PairRef))
+    added = fields.List(fields.Nested(PairRef))
+    by = fields.String()
+    at = fields.DateTime()
+
+
+class RunInputs(Schema):
+    leaders = fields.Integer()
+    juniors = fields.Integer()
+    enrolled_leaders = fields.Integer()
+    enrolled_juniors = fields.Integer()
+    exclusions = fields.Integer()
+    fixed_pairings = fields.Integer()
+    projection_as_of = fields.DateTime(allow_none=True)
+
+
+class MatchRunSchema(Schema):
+    match_run_id = ID(required=True)
+    program_id = ID(required=True)
+    kind = fields.String(validate=validate.OneOf(("run", "rematch")))
+    dry_run = fields.Boolean()
+    status = fields.String(validate=validate.OneOf(("completed", "published")))
+    seed = fields.Integer()
+    weights = fields.Dict(keys=fields.String(), values=fields.Float())
+    weight_overrides = fields.Dict(keys=fields.String(), values=fields.Float())
+    inputs_hash = fields.String(metadata={"description": "sha256 of the canonical inputs"})
+    inputs = fields.Nested(RunInputs)
+    started_at = fields.DateTime()
+    finished_at = fields.DateTime()
+    started_by = fields.String()
+    duration_s = fields.Float()
+    timings_s = fields.Dict(keys=fields.String(), values=fields.Float())
+    solver = fields.Dict()
+    total_score = fields.Float()
+    matched_count = fields.Integer()
+    proposals = fields.List(fields.Nested(ProposalSchema))
+    unmatched = fields.List(fields.Nested(UnmatchedSchema))
+    warnings = fields.List(fields.String())
+    overrides = fields.List(fields.Nested(OverrideAudit))
+    diff = fields.Nested(DiffSchema, metadata={"description": "dry runs: against current pairings"})
+    published_at = fields.DateTime()
+    published_by = fields.String()
+
+
+class MatchRunSummary(Schema):
+    match_run_id = ID()
+    program_id = ID()
+    kind = fields.String()
+    dry_run = fields.Boolean()
+    status = fields.String()
+    started_at = fields.DateTime()
+    duration_s = fields.Float()
+    matched_count = fields.Integer()
+    total_score = fields.Float()
+    seed = fields.Integer()
+    inputs_hash = fields.String()
+
+
+class MatchRunPage(PageSchema):
+    items = fields.List(fields.Nested(MatchRunSummary))
+
+
+class ExplainQuery(StrictSchema):
+    leader = ID(required=True, metadata={"description": "participant id of the leader"})
+    junior = ID(required=True, metadata={"description": "participant id of the junior"})
+
+
+class ExplanationSchema(Schema):
+    leader_id = ID(required=True)
+    junior_id = ID(required=True)
+    feasible = fields.Boolean(required=True)
+    score = fields.Float()
+    components = fields.Dict(keys=fields.String(), values=fields.Float())
+    weights = fields.Dict(keys=fields.String(), values=fields.Float())
+    violated = fields.List(fields.Nested(Violation), metadata={"description": "every constraint it breaks"})
+    proposed = fields.Boolean(required=True)
+    why_not = fields.String(metadata={"description": "feasible but not proposed: what the optimum did"})
+    inputs_changed = fields.Boolean(
+        metadata={"description": "the projection changed since the run: the answer uses today's data"}
+    )
+
+
+class OverrideRequest(StrictSchema):
+    action = fields.String(required=True, validate=validate.OneOf(("assign", "swap", "unassign")))
+    leader_id = ID(required=True)
+    junior_id = ID(metadata={"description": "assign: the junior to give the leader"})
+    other_leader_id = ID(metadata={"description": "swap: exchange juniors with this leader"})
+    reason = fields.String(
+        validate=validate.Length(max=2000),
+        metadata={"description": "required when the result breaks a hard constraint; audited"},
+    )
+
+
+# -- pairings ---------------------------------------------------------------------------------------
+class HistoryEntry(Schema):
+    state = fields.String()
+    at = fields.DateTime()
+    by = fields.String(allow_none=True)
+    reason = fields.String()
+    decline_reason = fields.String()
+    end_kind = fields.String()
+
+
+class PairingSchema(Schema):
+    pairing_id = ID(required=True)
+    program_id = ID(required=True)
+    leader_id = ID(required=True)
+    junior_id = ID(required=True)
+    leader_employee_id = fields.String(allow_none=True)
+    junior_employee_id = fields.String(allow_none=True)
+    match_run_id = ID(allow_none=True)
+    score = fields.Float(allow_none=True)
+    components = fields.Dict(keys=fields.String(), values=fields.Float(), allow_none=True)
+    state = fields.String(validate=validate.OneOf(PAIRING_STATES))
+    acceptance = fields.Dict(keys=fields.String(), values=fields.String())
+    decline_reason = fields.String(allow_none=True)
+    end_kind = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    history = fields.List(fields.Nested(HistoryEntry))
+
+
+class PairingQuery(PageQuery):
+    program_id = ID(required=True)
+    state = fields.String(validate=validate.OneOf(PAIRING_STATES))
+
+
+class PairingPage(PageSchema):
+    items = fields.List(fields.Nested(PairingSchema))
+
+
+class DeclineRequest(StrictSchema):
+    reason = fields.String(required=True, validate=validate.OneOf(DECLINE_REASONS))
+    text = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+
+class EndRequest(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(("planned", "early")))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class WaitlistEntry(Schema):
+    program_id = ID()
+    leader_id = ID()
+    reason = fields.String()
+    detail = fields.String()
+    since = fields.DateTime()
+    updated_at = fields.DateTime()
+    proposed_in = ID(metadata={"description": "the latest rematch run that proposed a junior"})
+
+
+class Waitlist(Schema):
+    items = fields.List(fields.Nested(WaitlistEntry))
+
+
+class ConflictRequest(StrictSchema):
+    leader_employee_id = fields.String(required=True)
+    junior_employee_id = fields.String(required=True)
+    detail = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class ConflictSchema(ConflictRequest):
+    class Meta:
+        unknown = "exclude"
+
+    program_id = ID()
+    declared_by = fields.String()
+    at = fields.DateTime()

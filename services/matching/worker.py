@@ -1,11 +1,22 @@
-"""Matching's worker: keeps the projections current from intake's events."""
+"""Matching's worker: keeps the projections current, rematches waitlisted leaders, relays the outbox
+of match runs and pairings to Kafka."""
 
 from __future__ import annotations
 
+from pymongo.database import Database
+
 from services.matching import events, store
+from services.matching.service import MatchingService
 from shared.config import Settings
+from shared.events.producer import EventPublisher
 from shared.runtime import WorkerParts
 from shared.worker import build_service_worker
+
+
+def _handlers(db: Database, _publisher: EventPublisher):
+    service = MatchingService(db)
+    events.refresh_program_gauge(service.projection)
+    return events.handlers(service)
 
 
 def build_worker(settings: Settings) -> WorkerParts:
@@ -13,6 +24,7 @@ def build_worker(settings: Settings) -> WorkerParts:
         settings,
         group=events.GROUP,
         topics=events.CONSUMED_TOPICS,
-        handlers=lambda db, _publisher: events.handlers(store.ProjectionStore(db)),
+        handlers=_handlers,
         indexes=store.INDEXES,
+        outbox_collections=store.OUTBOX_COLLECTIONS,
     )
