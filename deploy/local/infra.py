@@ -144,9 +144,56 @@ def _kafka_key() -> str:
     return _digest(b"kafka", KAFKA_VERSION.encode(), (KAFKA_SRC / "pom.xml").read_bytes())
 
 
+# FerretDB v1.24.2's SQLite backend creates the unique _id index on `_ferretdb_sjson->"_id"` but queries
+# `_ferretdb_sjson->'$._id'`, which SQLite cannot match to that index: every lookup or update by _id scans
+# the whole table (O(n) per write, O(n^2) for an import). It also pushes a `_id` equality down only when it
+# is the filter's sole key, although the handler re-applies the full filter afterwards. Both are patched in
+# a private copy of the module at build time; nothing else changes.
+FERRETDB_PATCHES: tuple[tuple[str, str, str], ...] = (
+    ("internal/backends/sqlite/metadata/metadata.go", "\"->'$._id'\"", '`->"_id"`'),
+    (
+        "internal/backends/sqlite/collection.go",
+        'if params.Filter.Len() == 1 {\n\t\tv, _ := params.Filter.Get("_id")\n'
+        "\t\tswitch v.(type) {\n\t\tcase string, types.ObjectID:\n\t\t\twhereClause",
+        'if params.Filter.Len() >= 1 {\n\t\tv, _ := params.Filter.Get("_id")\n'
+        "\t\tswitch v.(type) {\n\t\tcase string, types.ObjectID:\n\t\t\twhereClause",
+    ),
+)
+
+
 def _ferretdb_key() -> str:
     files = [FERRETDB_SRC / name for name in ("go.mod", "go.sum", "main.go")]
-    return _digest(b"ferretdb", FERRETDB_VERSION.encode(), *(f.read_bytes() for f in files))
+    patches = json.dumps(FERRETDB_PATCHES).encode()
+    return _digest(b"ferretdb", FERRETDB_VERSION.encode(), patches, *(f.read_bytes() for f in files))
+
+
+def _patched_ferretdb_module(go: str, env: dict[str, str], workdir: Path) -> Path:
+    """A writable copy of the FerretDB module with FERRETDB_PATCHES applied (each must match exactly once)."""
+    proc = subprocess.run(
+        [go, "mod", "download", "-json", f"github.com/FerretDB/FerretDB@{FERRETDB_VERSION}"],
+        cwd=FERRETDB_SRC,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise InfraError(f"go mod download of FerretDB failed:\n{(proc.stdout + proc.stderr)[-4000:]}")
+    source = Path(json.loads(proc.stdout)["Dir"])
+    target = workdir / "ferretdb-module"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target)
+    for root, dirs, files in os.walk(target):
+        for name in dirs + files:
+            path = Path(root) / name
+            path.chmod(path.stat().st_mode | 0o200)
+    for relative, old, new in FERRETDB_PATCHES:
+        path = target / relative
+        text = path.read_text()
+        if text.count(old) != 1:
+            raise InfraError(f"FerretDB patch does not apply to {relative}; was the version changed?")
+        path.write_text(text.replace(old, new))
+    return target
 
 
 def _stamp_ok(stamp: Path, key: str) -> bool:
@@ -244,9 +291,23 @@ def install_ferretdb(*, quiet: bool = True) -> Path:
         tmp = binary.parent / f"ferretdb.tmp-{os.getpid()}"
         env = dict(os.environ, CGO_ENABLED="0")
         env["PATH"] = os.pathsep.join([str(Path(go).parent), env.get("PATH", "")])
-        cmd = [go, "build", "-trimpath", "-buildvcs=false", "-mod=readonly", "-o", str(tmp), "."]
+        workdir = binary.parent / "build"
+        shutil.rmtree(workdir, ignore_errors=True)
+        workdir.mkdir(parents=True)
+        module = _patched_ferretdb_module(go, env, workdir)
+        main_module = workdir / "main"
+        main_module.mkdir()
+        for name in ("go.mod", "go.sum", "main.go"):
+            shutil.copy2(FERRETDB_SRC / name, main_module / name)
+        _run_tool(
+            [go, "mod", "edit", f"-replace=github.com/FerretDB/FerretDB={module}"],
+            cwd=main_module,
+            env=env,
+            what="go mod edit",
+        )
+        cmd = [go, "build", "-trimpath", "-buildvcs=false", "-mod=mod", "-o", str(tmp), "."]
         try:
-            _run_tool(cmd, cwd=FERRETDB_SRC, env=env, what="FerretDB build (go build)")
+            _run_tool(cmd, cwd=main_module, env=env, what="FerretDB build (go build)")
             stamp.unlink(missing_ok=True)
             tmp.replace(binary)
         finally:
