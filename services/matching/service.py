@@ -52,7 +52,9 @@ Clock = Callable[[], datetime]
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    """Millisecond precision, as Mongo stores it: what a response shows is what a later read returns."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def _derived_id(*parts: str) -> str:
