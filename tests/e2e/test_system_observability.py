@@ -160,3 +160,10 @@ def test_prometheus_scrapes_every_service_and_sees_the_flow(system, tmp_path):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def test_every_process_drains_and_exits_cleanly_on_sigterm(system):
+    participant_id = _flow(system)
+    exit_codes = system.stop()
+    assert exit_codes == dict.fromkeys(exit_codes, 0)
+    assert len(exit_codes) == 8 and participant_id

@@ -33,6 +33,7 @@ class ServiceProcesses:
     api_ports: dict[str, int] = field(default_factory=dict)
     worker_ports: dict[str, int] = field(default_factory=dict)
     processes: list[subprocess.Popen] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
 
     def _env(self, service: str) -> dict[str, str]:
         s = self.settings[service]
@@ -70,6 +71,7 @@ class ServiceProcesses:
                     )
                 )
                 log.close()
+                self.names.append(f"{service}-{process}")
         deadline = time.monotonic() + timeout_s
         pending = {f"{s}-api": f"{self.api_url(s)}/readyz" for s in SERVICES}
         pending |= {f"{s}-worker": f"{self.worker_url(s)}/healthz" for s in SERVICES}
@@ -93,7 +95,8 @@ class ServiceProcesses:
     def worker_url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.worker_ports[service]}"
 
-    def stop(self) -> None:
+    def stop(self) -> dict[str, int | None]:
+        """SIGTERM everything, wait for a graceful exit; returns each process's exit code."""
         for process in self.processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
@@ -103,3 +106,4 @@ class ServiceProcesses:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
+        return {name: process.returncode for name, process in zip(self.names, self.processes, strict=True)}
