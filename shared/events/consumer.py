@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import CommitFailedError, KafkaError
 from marshmallow import ValidationError
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, ConnectionFailure, PyMongoError
@@ -96,7 +97,10 @@ class EventConsumer:
             ("dlq_failed_at", datetime.now(UTC).isoformat().encode()),
         ]
         target = dlq_topic(record.topic, self.group)
-        self.publisher.send_raw(target, record.value, record.key, headers).get(timeout=30)
+        try:
+            self.publisher.send_raw(target, record.value, record.key, headers).get(timeout=30)
+        except KafkaError as error:
+            raise InfrastructureDown(f"cannot write dead letter to {target}: {error}") from error
         EVENTS_DEAD_LETTERED.labels(self.service, record.topic).inc()
         EVENTS_CONSUMED.labels(self.service, record.topic, event_type, "dead_lettered").inc()
         log.warning("dead-lettered %s[%s]@%s: %s", record.topic, record.partition, record.offset, reason)
@@ -205,7 +209,11 @@ class EventConsumer:
                 return count
             count += len(records)
         if batch:
-            self._consumer.commit()
+            try:
+                self._consumer.commit()
+            except CommitFailedError as error:
+                # The group rebalanced: the new owner re-reads these records and drops them as duplicates.
+                log.warning("offset commit refused after a rebalance: %s", error)
         self._update_lag()
         return count
 
