@@ -49,10 +49,10 @@ def test_expired_wrong_audience_and_wrong_issuer_are_refused(signer):
     other_audience = mint_token(
         key, "E1", ["admin"], issuer="reverse-mentoring", audience="billing", kid="k1"
     )
-    with pytest.raises(Unauthorized, match="(?i)audience"):
+    with pytest.raises(Unauthorized, match=r"(?i)audience"):
         verifier.verify(other_audience)
     other_issuer = mint_token(key, "E1", ["admin"], issuer="evil", audience="reverse-mentoring-api", kid="k1")
-    with pytest.raises(Unauthorized, match="(?i)issuer"):
+    with pytest.raises(Unauthorized, match=r"(?i)issuer"):
         verifier.verify(other_issuer)
 
 
