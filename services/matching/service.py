@@ -815,6 +815,8 @@ class MatchingService:
                 if run.get(name) is not None
             }
             changes["participant_ids"] = [p for p in run["participant_ids"] if p != participant_id]
+            if employee_id:  # org-chart notes name employees
+                changes["warnings"] = [w.replace(employee_id, ERASED) for w in run.get("warnings") or []]
             self.runs.save(run["_id"], run["_version"], changes)
         if freed:
             self.rematch(program_id, trigger=event.id)

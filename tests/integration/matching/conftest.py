@@ -139,8 +139,17 @@ class Matching:
         return response.get_json()
 
     def pairing_events(self, expected: int) -> list[dict[str, Any]]:
-        records = read_topic(self.settings, self.settings.topic(PAIRINGS), expected=expected)
-        return [json.loads(r.value) | {"_key": r.key.decode()} for r in records]
+        """At least ``expected`` distinct events (delivery is at least once: duplicates share an id)."""
+        seen: dict[str, dict[str, Any]] = {}
+
+        def distinct() -> bool:
+            records = read_topic(self.settings, self.settings.topic(PAIRINGS), expected=expected)
+            for r in records:
+                seen.setdefault(json.loads(r.value)["id"], json.loads(r.value) | {"_key": r.key.decode()})
+            return len(seen) >= expected
+
+        wait_for(distinct, timeout_s=30)
+        return sorted(seen.values(), key=lambda e: e["time"])
 
     def wait_for(self, condition, timeout_s: float = 40.0):
         return wait_for(condition, timeout_s=timeout_s, interval_s=0.2)
