@@ -20,14 +20,13 @@ from pathlib import Path
 
 from kafka import KafkaConsumer, KafkaProducer
 
-from services.matching import events as matching_events
-from services.matching.store import ProjectionStore
 from shared.config import Settings
 from shared.contracts import PARTICIPANTS
 from shared.events.consumer import EventConsumer
 from shared.events.envelope import make_event
 from shared.events.producer import EventPublisher
 from shared.mongo import PROCESSED_EVENTS, database_for
+from shared.projection import upsert_if_newer
 from shared.topics import ensure_topics
 
 RESULTS = Path(__file__).parent / "results"
@@ -90,13 +89,13 @@ def run_raw(settings: Settings, count: int) -> float:
 def run_chassis(settings: Settings, count: int) -> float:
     db = database_for(settings)
     publisher = EventPublisher(settings)
+    participants = db["participants"]
+
+    def project(event) -> None:
+        upsert_if_newer(participants, event.data["participant_id"], event.data, event)
+
     consumer = EventConsumer(
-        settings,
-        matching_events.GROUP,
-        [PARTICIPANTS],
-        matching_events.handlers(ProjectionStore(db)),
-        db,
-        publisher,
+        settings, "matching", [PARTICIPANTS], {"mentoring.participant.registered.v1": project}, db, publisher
     )
     started = time.perf_counter()
     processed = 0
@@ -129,7 +128,9 @@ def main(argv: list[str] | None = None) -> dict:
         ensure_topics(settings)
         produce(settings, args.events)
         raw_s = run_raw(settings, args.events)
+        print(f"raw: {args.events} events in {raw_s:.1f} s", flush=True)
         chassis_s = run_chassis(settings, args.events)
+        print(f"chassis: {args.events} events in {chassis_s:.1f} s", flush=True)
         database_for(settings).client.drop_database(tag)
     result = {
         "events": args.events,
