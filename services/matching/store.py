@@ -31,6 +31,7 @@ CONFLICTS = "conflicts"
 OUTBOX_COLLECTIONS = (MATCH_RUNS, PAIRINGS)
 VERSION = "_version"
 LOCK_TTL = timedelta(minutes=5)
+BATCH = 10_000  # one round trip for a whole cohort (FerretDB answers small default batches slowly)
 
 HIDDEN = {"_id": 0, "_event_time": 0, "_event_id": 0, "_erased": 0}
 AGGREGATE_HIDDEN = {"_id": 0, OUTBOX_FIELD: 0, PENDING_FLAG: 0}
@@ -99,7 +100,8 @@ class ProjectionStore:
     def enrolled(self, program_id: str) -> list[dict[str, Any]]:
         """Every enrolled leader and junior of a program, in one query."""
         projection = {"_id": 0, "_event_id": 0, "_erased": 0}
-        return list(self.db[PARTICIPANTS].find({"program_id": program_id, "status": "enrolled"}, projection))
+        query = {"program_id": program_id, "status": "enrolled"}
+        return list(self.db[PARTICIPANTS].find(query, projection, batch_size=BATCH))
 
     def has_participants(self, program_id: str) -> int:
         return self.db[PARTICIPANTS].count_documents({"program_id": program_id}, limit=1)
@@ -122,7 +124,8 @@ class ProjectionStore:
             frontier -= set(chart)
             if not frontier:
                 break
-            found = list(self.db[ORGCHART].find({"_id": {"$in": sorted(frontier)}}, {"manager_id": 1}))
+            query = {"_id": {"$in": sorted(frontier)}}
+            found = list(self.db[ORGCHART].find(query, {"manager_id": 1}, batch_size=BATCH))
             for entry in found:
                 chart[entry["_id"]] = entry.get("manager_id")
             frontier = {e.get("manager_id") for e in found if e.get("manager_id")} - set(chart)
