@@ -147,8 +147,9 @@ def _kafka_key() -> str:
 # FerretDB v1.24.2's SQLite backend creates the unique _id index on `_ferretdb_sjson->"_id"` but queries
 # `_ferretdb_sjson->'$._id'`, which SQLite cannot match to that index: every lookup or update by _id scans
 # the whole table (O(n) per write, O(n^2) for an import). It also pushes a `_id` equality down only when it
-# is the filter's sole key, although the handler re-applies the full filter afterwards. Both are patched in
-# a private copy of the module at build time; nothing else changes.
+# is the filter's sole key, although the handler re-applies the full filter afterwards, and never pushes
+# `_id: {$in: [...]}` down (batch look-ups scan too). These are patched in a private copy of the module at
+# build time; nothing else changes.
 FERRETDB_PATCHES: tuple[tuple[str, str, str], ...] = (
     ("internal/backends/sqlite/metadata/metadata.go", "\"->'$._id'\"", '`->"_id"`'),
     (
@@ -158,11 +159,20 @@ FERRETDB_PATCHES: tuple[tuple[str, str, str], ...] = (
         'if params.Filter.Len() >= 1 {\n\t\tv, _ := params.Filter.Get("_id")\n'
         "\t\tswitch v.(type) {\n\t\tcase string, types.ObjectID:\n\t\t\twhereClause",
     ),
+    (
+        "internal/backends/sqlite/collection.go",
+        "args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}\n\t\t}\n\t}\n\n\tq += whereClause",
+        "args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}\n"
+        "\t\tcase *types.Document:\n\t\t\twhereClause, args = idInClause(v.(*types.Document))\n"
+        "\t\t}\n\t}\n\n\tq += whereClause",
+    ),
 )
+# Files added to the module's SQLite backend (source kept beside main.go, named *.go.in so Go ignores it).
+FERRETDB_ADDED_FILES = {"internal/backends/sqlite/id_in_pushdown.go": "id_in_pushdown.go.in"}
 
 
 def _ferretdb_key() -> str:
-    files = [FERRETDB_SRC / name for name in ("go.mod", "go.sum", "main.go")]
+    files = [FERRETDB_SRC / name for name in ("go.mod", "go.sum", "main.go", *FERRETDB_ADDED_FILES.values())]
     patches = json.dumps(FERRETDB_PATCHES).encode()
     return _digest(b"ferretdb", FERRETDB_VERSION.encode(), patches, *(f.read_bytes() for f in files))
 
@@ -193,6 +203,8 @@ def _patched_ferretdb_module(go: str, env: dict[str, str], workdir: Path) -> Pat
         if text.count(old) != 1:
             raise InfraError(f"FerretDB patch does not apply to {relative}; was the version changed?")
         path.write_text(text.replace(old, new))
+    for relative, source_name in FERRETDB_ADDED_FILES.items():
+        shutil.copy2(FERRETDB_SRC / source_name, target / relative)
     return target
 
 
