@@ -44,6 +44,7 @@ class Settings:
     consumer_max_attempts: int = 4
     consumer_retry_backoff_s: float = 0.2
     relay_interval_s: float = 0.2
+    retention_days: int = 365  # closed programs' personal data is purged this long after closing
 
     def topic(self, name: str) -> str:
         """The physical topic name for a logical one (the prefix isolates tests and tenants)."""
@@ -138,6 +139,7 @@ class Settings:
             max_content_length=integer("MAX_CONTENT_LENGTH", 1024 * 1024, 1024),
             log_level=log_level,
             consumer_max_attempts=integer("CONSUMER_MAX_ATTEMPTS", 4, 1),
+            retention_days=integer("RETENTION_DAYS", 365, 0),
         )
         if problems:
             raise ConfigError(f"invalid configuration for {service_name}: " + "; ".join(problems))

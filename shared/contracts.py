@@ -117,12 +117,22 @@ class ParticipantPayload(Strict):
 
 
 class ParticipantRef(Strict):
-    """Only identifiers: used where personal data must not travel (withdrawal, erasure)."""
+    """Only identifiers: used where personal data must not travel (withdrawal, erasure).
+
+    Intake sends ``participant_id`` + ``program_id`` on erasure, and adds ``employee_id`` and a reason *code*
+    (``consent-withdrawn`` or null, never free text) on withdrawal.
+    """
 
     participant_id = fields.String(required=True)
     program_id = fields.String(required=True)
-    employee_id = fields.String(load_default=None, allow_none=True)
-    reason = fields.String(load_default=None, allow_none=True)
+    employee_id = fields.String(
+        load_default=None, allow_none=True, metadata={"description": "withdrawal only; never sent on erasure"}
+    )
+    reason = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "a reason code such as consent-withdrawn, or null; never free text"},
+    )
 
 
 class OrgChartEntry(Strict):

@@ -21,6 +21,22 @@ class PageQuery(StrictSchema):
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
 
 
+class ProblemFieldError(Schema):
+    field = fields.String(required=True, metadata={"description": "the offending field, dotted for nesting"})
+    message = fields.String(required=True)
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details, the body of every error response (``application/problem+json``)."""
+
+    type = fields.String(required=True, metadata={"example": "about:blank"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    instance = fields.String(allow_none=True)
+    errors = fields.List(fields.Nested(ProblemFieldError), metadata={"description": "one per bad field"})
+
+
 class PageSchema(Schema):
     """Base of list responses: subclasses add ``items``."""
 

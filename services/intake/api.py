@@ -1,36 +1,88 @@
-"""Intake's HTTP routes: parse, call a use case, respond."""
+"""Intake's HTTP routes: parse, call a use case, respond; every error documented as problem+json."""
 
 from __future__ import annotations
 
-from flask import current_app
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, request
 from flask_smorest import Blueprint
 
 from services.intake import schemas
 from services.intake.service import IntakeService
 from shared.auth import current_principal, require_roles
-from shared.http import page_of, skip_limit
+from shared.errors import PROBLEM_JSON
+from shared.http import ProblemSchema, page_of, skip_limit
 
 blp = Blueprint("intake", __name__, url_prefix="/v1", description="Programs and the people enrolled in them")
+
+# A 10,000-row people CSV is ~2 MB and a 100,000-person org chart ~3 MB: above the API-wide body limit.
+BULK_BODY_LIMIT = 20 * 1024 * 1024
+PROBLEMS = {
+    401: "Missing or invalid bearer token",
+    403: "The caller's roles do not allow this",
+    404: "No such resource (or not yours to see)",
+    409: "The resource's current state refuses this",
+    413: "Request body too large",
+    422: "Invalid input; `errors` names every bad field",
+}
+
+
+def _problems(*codes: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Document the problem+json responses a route can give, all with the shared problem schema."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        for code in codes:
+            view = blp.alt_response(
+                code, schema=ProblemSchema, content_type=PROBLEM_JSON, description=PROBLEMS[code]
+            )(view)
+        return view
+
+    return decorator
+
+
+def _body_limit(limit: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Raise the request body limit for one route; must sit above the argument parser."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            request.max_content_length = limit
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 def _service() -> IntakeService:
     return current_app.extensions["intake_service"]
 
 
+# -- programs -----------------------------------------------------------------------------------------
+
+
 @blp.post("/programs")
 @blp.arguments(schemas.ProgramCreateSchema)
 @blp.response(201, schemas.ProgramSchema)
+@_problems(401, 403, 422)
 @require_roles("admin")
 def create_program(body: dict) -> dict:
-    """Create a program in draft; the caller becomes an admin unless admins are given."""
+    """Create a program in draft
+
+    The caller becomes its admin unless ``admins`` is given. Emits ``mentoring.program.created.v1``.
+    """
     return _service().create_program(body, current_principal())
 
 
 @blp.get("/programs")
 @blp.arguments(schemas.ProgramListArgsSchema, location="query")
 @blp.response(200, schemas.ProgramPageSchema)
+@_problems(401, 403, 422)
 @require_roles("admin", "hr", "service")
 def list_programs(query: dict) -> dict:
+    """List programs, optionally by status (paginated)"""
     skip, limit = skip_limit(query)
     items, total = _service().list_programs(query.get("status"), skip, limit)
     return page_of(items, total, query["page"], query["page_size"])
@@ -38,43 +90,94 @@ def list_programs(query: dict) -> dict:
 
 @blp.get("/programs/<program_id>")
 @blp.response(200, schemas.ProgramSchema)
+@_problems(401, 403, 404)
 @require_roles("admin", "hr", "participant", "service")
 def get_program(program_id: str) -> dict:
+    """Read one program"""
     return _service().get_program(program_id)
 
 
 @blp.patch("/programs/<program_id>")
 @blp.arguments(schemas.ProgramUpdateSchema)
 @blp.response(200, schemas.ProgramSchema)
+@_problems(401, 403, 404, 409, 422)
 @require_roles("admin")
 def update_program(body: dict, program_id: str) -> dict:
-    """Change settings; ``rules`` merge key by key. Closed programs refuse (409)."""
+    """Change a program's settings (its admins only)
+
+    ``rules`` merge key by key. Closed programs refuse (409). Emits ``mentoring.program.updated.v1``.
+    """
     return _service().update_program(program_id, body, current_principal())
 
 
 @blp.post("/programs/<program_id>/status")
 @blp.arguments(schemas.StatusTransitionSchema)
 @blp.response(200, schemas.ProgramSchema)
+@_problems(401, 403, 404, 409, 422)
 @require_roles("admin")
 def transition_program(body: dict, program_id: str) -> dict:
-    """draft → enrolling → matching → running → closed; anything else is a 409."""
+    """Move a program along its lifecycle (its admins only)
+
+    draft → enrolling → matching → running → closed (matching may reopen enrolling; anything not yet
+    running may be closed). Any other move is a 409. Emits ``mentoring.program.status_changed.v1``.
+    """
     return _service().transition_program(program_id, body["status"], current_principal())
+
+
+@blp.post("/programs/<program_id>/purge")
+@blp.response(200, schemas.PurgeReportSchema)
+@_problems(401, 403, 404, 409)
+@require_roles("admin")
+def purge_program(program_id: str) -> dict:
+    """Erase a closed program's participants now (its admins only)
+
+    The worker does the same by itself once ``RETENTION_DAYS`` have passed since closing. Each participant
+    is erased as by ``DELETE /v1/participants/{id}``. A program that is not closed is a 409.
+    """
+    return _service().purge_program(program_id, current_principal())
+
+
+@blp.post("/programs/<program_id>/imports")
+@_body_limit(BULK_BODY_LIMIT)
+@blp.arguments(schemas.ImportUploadSchema, location="files")
+@blp.response(200, schemas.ImportReportSchema)
+@_problems(401, 403, 404, 409, 413, 422)
+@require_roles("hr", "admin")
+def import_participants(files: dict, program_id: str) -> dict:
+    """Import participants from a CSV file (hr or the program's admins)
+
+    Every row is validated; the report lists accepted, updated, unchanged and rejected rows (row number,
+    field, reason). Upserts by employee id: re-importing the same file changes nothing and emits no events.
+    A ``manager_id`` column feeds the org chart. Columns: see ``services/intake/importer.py``.
+    """
+    return _service().import_participants(program_id, files["file"].read(), current_principal())
+
+
+# -- participants -------------------------------------------------------------------------------------
 
 
 @blp.post("/participants")
 @blp.arguments(schemas.ParticipantCreateSchema)
 @blp.response(201, schemas.ParticipantSchema)
+@_problems(401, 403, 404, 409, 422)
 @require_roles("admin", "hr", "participant")
 def register_participant(body: dict) -> dict:
-    """Enrol a leader or junior; emits mentoring.participant.registered.v1."""
+    """Enrol a leader or junior in a program
+
+    hr and the program's admins enrol anyone; a participant enrols only themself. Emits
+    ``mentoring.participant.registered.v1`` (and ``mentoring.orgchart.employee_upserted.v1`` for a new
+    reporting line).
+    """
     return _service().register_participant(body, current_principal())
 
 
 @blp.get("/participants")
 @blp.arguments(schemas.ParticipantListArgsSchema, location="query")
 @blp.response(200, schemas.ParticipantPageSchema)
+@_problems(401, 403, 422)
 @require_roles("admin", "hr", "service")
 def list_participants(query: dict) -> dict:
+    """List participants by program, role, status or employee (paginated)"""
     skip, limit = skip_limit(query)
     items, total = _service().list_participants(query, skip, limit)
     return page_of(items, total, query["page"], query["page_size"])
@@ -82,15 +185,118 @@ def list_participants(query: dict) -> dict:
 
 @blp.get("/participants/<participant_id>")
 @blp.response(200, schemas.ParticipantSchema)
+@_problems(401, 403, 404)
 @require_roles("admin", "hr", "participant", "service")
 def get_participant(participant_id: str) -> dict:
-    """A participant sees only their own profile (anyone else's is a 404)."""
+    """Read one participant
+
+    A participant sees only their own profile; anyone else's is a 404.
+    """
     return _service().get_participant(participant_id, current_principal())
 
 
 @blp.patch("/participants/<participant_id>")
 @blp.arguments(schemas.ParticipantUpdateSchema)
 @blp.response(200, schemas.ParticipantSchema)
+@_problems(401, 403, 404, 409, 422)
 @require_roles("admin", "hr", "participant")
 def update_participant(body: dict, participant_id: str) -> dict:
+    """Change a participant's profile
+
+    The participant themself, hr or the program's admins. Emits ``mentoring.participant.updated.v1``
+    when something changed.
+    """
     return _service().update_participant(participant_id, body, current_principal())
+
+
+@blp.post("/participants/<participant_id>/withdraw")
+@blp.arguments(schemas.WithdrawSchema)
+@blp.response(200, schemas.ParticipantSchema)
+@_problems(401, 403, 404, 409, 422)
+@require_roles("admin", "hr", "participant")
+def withdraw_participant(body: dict, participant_id: str) -> dict:
+    """Withdraw from the program
+
+    The profile is kept so the participant can re-enrol; the reason stays in intake. Emits
+    ``mentoring.participant.withdrawn.v1`` (ids only).
+    """
+    return _service().withdraw_participant(participant_id, body.get("reason"), current_principal())
+
+
+@blp.post("/participants/<participant_id>/reenrol")
+@blp.response(200, schemas.ParticipantSchema)
+@_problems(401, 403, 404, 409)
+@require_roles("admin", "hr", "participant")
+def reenrol_participant(participant_id: str) -> dict:
+    """Re-enrol after withdrawing
+
+    Needs consent to matching and an open program. Emits ``mentoring.participant.updated.v1``.
+    """
+    return _service().reenrol_participant(participant_id, current_principal())
+
+
+@blp.put("/participants/<participant_id>/consent")
+@blp.arguments(schemas.ConsentUpdateSchema)
+@blp.response(200, schemas.ParticipantSchema)
+@_problems(401, 403, 404, 409, 422)
+@require_roles("admin", "hr", "participant")
+def update_consent(body: dict, participant_id: str) -> dict:
+    """Change consent
+
+    ``matching: false`` withdraws the participant; ``data_processing: false`` erases them (as DELETE).
+    """
+    return _service().update_consent(participant_id, body, current_principal())
+
+
+@blp.delete("/participants/<participant_id>")
+@blp.response(200, schemas.ParticipantSchema)
+@_problems(401, 403, 404)
+@require_roles("admin", "hr", "participant")
+def erase_participant(participant_id: str) -> dict:
+    """Erase a participant (GDPR)
+
+    Every personal field is deleted; only the ids and the status remain. Emits
+    ``mentoring.participant.erased.v1`` (ids only), which every service honours. Repeating it is harmless.
+    """
+    return _service().erase_participant(participant_id, current_principal())
+
+
+@blp.post("/participants/<participant_id>/erase")
+@blp.response(200, schemas.ParticipantSchema)
+@_problems(401, 403, 404)
+@require_roles("admin", "hr", "participant")
+def erase_participant_by_post(participant_id: str) -> dict:
+    """Erase a participant (GDPR), for clients that cannot send DELETE
+
+    Same as ``DELETE /v1/participants/{participant_id}``.
+    """
+    return _service().erase_participant(participant_id, current_principal())
+
+
+# -- org chart ----------------------------------------------------------------------------------------
+
+
+@blp.put("/orgchart")
+@_body_limit(BULK_BODY_LIMIT)
+@blp.arguments(schemas.OrgChartUploadSchema)
+@blp.doc(requestBody={"content": {"application/json": {"schema": schemas.ORGCHART_UPLOAD_DOC}}})
+@blp.response(200, schemas.OrgChartUploadReportSchema)
+@_problems(401, 403, 413, 422)
+@require_roles("hr")
+def replace_orgchart(body: dict) -> dict:
+    """Upload the whole organisation's reporting lines (hr)
+
+    ``{employee_id: manager_id or null}``. New or changed lines emit
+    ``mentoring.orgchart.employee_upserted.v1``; unchanged ones emit nothing. Cycles and unknown
+    managers are reported in ``problems``, not refused.
+    """
+    return _service().replace_orgchart(body)
+
+
+@blp.get("/orgchart/problems")
+@blp.response(200, schemas.OrgChartProblemsSchema)
+@_problems(401, 403)
+@require_roles("hr", "admin")
+def orgchart_problems() -> dict:
+    """Report reporting cycles and managers missing from the org chart"""
+    return _service().orgchart_problems()

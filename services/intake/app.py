@@ -6,7 +6,7 @@ from flask import Flask, Response
 
 from services.intake import store
 from services.intake.api import blp
-from services.intake.domain import Conflict, IntakeError, InvalidInput
+from services.intake.domain import Conflict, IntakeError, InvalidInput, RetentionPolicy
 from services.intake.service import IntakeService
 from shared.app import create_base_app
 from shared.config import Settings
@@ -22,14 +22,18 @@ def create_app(settings: Settings | None = None) -> Flask:
         blueprints=[blp],
         indexes=store.INDEXES,
     )
-    app.extensions["intake_service"] = IntakeService(app.extensions["db"])
+    store.migrate(app.extensions["db"])
+    app.extensions["intake_service"] = IntakeService(
+        app.extensions["db"], retention=RetentionPolicy.days(settings.retention_days)
+    )
 
     @app.errorhandler(IntakeError)
     def _domain_error(error: IntakeError) -> Response:
         if isinstance(error, InvalidInput):
             return problem(422, "Unprocessable content", error.detail, errors=error.as_problem_errors())
         if isinstance(error, Conflict):
-            return problem(409, "Conflict", error.detail)
+            errors = [{"field": error.field, "message": error.detail}] if error.field else None
+            return problem(409, "Conflict", error.detail, errors=errors)
         return problem(400, "Bad request", error.detail)
 
     return app

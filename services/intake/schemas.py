@@ -7,10 +7,11 @@ domain checks topics against it; the schemas check only that a topic looks like 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
 
 from shared.vocabulary import FOCUS_AREAS, GROWTH_GOALS, ROLES
 
@@ -341,6 +342,7 @@ class ProgramListArgsSchema(PageArgsSchema):
 
 class ParticipantListArgsSchema(PageArgsSchema):
     program_id = fields.String(validate=ID_LENGTH)
+    employee_id = _employee_id()
     role = fields.String(validate=validate.OneOf(ROLES, error="must be one of {choices}"))
     status = fields.String(
         validate=validate.OneOf(participant_rules.STATUSES, error="must be one of {choices}, got {input!r}")
@@ -351,6 +353,68 @@ class ImportUploadSchema(StrictSchema):
     """``multipart/form-data`` with the CSV in ``file`` (columns: see ``services.intake.importer``)."""
 
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+MAX_ORGCHART_EMPLOYEES = 200_000
+_EMPLOYEE_ID = re.compile(EMPLOYEE_ID_PATTERN)
+
+
+class OrgChartUploadSchema(Schema):
+    """The whole organisation as ``{employee_id: manager_id or null}``; every key is an employee id.
+
+    Employees left out are removed from intake's chart. Cycles and unknown managers are accepted and
+    reported (HR data is imperfect); only malformed ids are refused.
+    """
+
+    class Meta:
+        unknown = INCLUDE
+
+    @validates_schema(pass_original=True)
+    def _ids(self, _: dict[str, Any], original: Any, **__: Any) -> None:
+        if not isinstance(original, dict) or not original:
+            raise ValidationError("send an object mapping every employee id to a manager id or null")
+        if len(original) > MAX_ORGCHART_EMPLOYEES:
+            raise ValidationError(f"at most {MAX_ORGCHART_EMPLOYEES} employees per upload")
+        errors: dict[str, list[str]] = {}
+        for employee, manager in original.items():
+            if not _EMPLOYEE_ID.match(employee):
+                errors[employee] = ["is not an employee id (1-64 letters, digits, '.', '_' or '-')"]
+            elif manager is not None and (not isinstance(manager, str) or not _EMPLOYEE_ID.match(manager)):
+                errors[employee] = [f"manager must be an employee id or null, got {manager!r}"]
+        if errors:
+            raise ValidationError(errors)
+
+
+ORGCHART_UPLOAD_DOC = {
+    "type": "object",
+    "description": OrgChartUploadSchema.__doc__.split("\n")[0],
+    "additionalProperties": {"type": "string", "nullable": True, "pattern": EMPLOYEE_ID_PATTERN},
+    "example": {"E000001": None, "E000002": "E000001", "E000003": "E000002"},
+}
+
+
+class OrgChartProblemSchema(Schema):
+    kind = fields.String(validate=validate.OneOf(("cycle", "unknown_manager")))
+    employee_id = fields.String()
+    detail = fields.String()
+    members = fields.List(fields.String(), metadata={"description": "the employees on a cycle"})
+
+
+class OrgChartProblemsSchema(Schema):
+    employees = fields.Integer()
+    problems = fields.List(fields.Nested(OrgChartProblemSchema))
+
+
+class OrgChartUploadReportSchema(OrgChartProblemsSchema):
+    upserted = fields.Integer(metadata={"description": "new or changed reporting lines (one event each)"})
+    removed = fields.Integer(metadata={"description": "employees no longer in the organisation (no event)"})
+    unchanged = fields.Integer()
+
+
+class PurgeReportSchema(Schema):
+    program_id = fields.String()
+    erased = fields.Integer(metadata={"description": "participants erased by this purge"})
+    purged_at = fields.DateTime()
 
 
 # --- event payloads (mentoring.programs.v1 / participants.v1 / orgchart.v1) ------------------------------
@@ -425,12 +489,14 @@ class ParticipantPayloadSchema(StrictSchema):
 
 
 class ParticipantWithdrawnPayloadSchema(StrictSchema):
-    """Payload of ``mentoring.participant.withdrawn.v1``: ids and the reason; the profile stays in intake."""
+    """Payload of ``mentoring.participant.withdrawn.v1``: ids and a reason code; the profile stays here."""
 
     participant_id = fields.String(required=True, validate=ID_LENGTH)
     program_id = fields.String(required=True, validate=ID_LENGTH)
     employee_id = fields.String(required=True, validate=validate.Regexp(EMPLOYEE_ID_PATTERN))
-    reason = fields.String(required=True, allow_none=True)
+    reason = fields.String(
+        required=True, allow_none=True, validate=validate.OneOf((participant_rules.CONSENT_WITHDRAWN_REASON,))
+    )
 
 
 class ParticipantErasedPayloadSchema(StrictSchema):

@@ -1,22 +1,33 @@
-"""Intake's use cases: programs and participants; each takes the store and the caller, returns JSON data."""
+"""Intake's use cases: programs, participants, consent and erasure, retention, HR imports and the org chart.
+
+Each takes the caller (a ``Principal``; none for the worker's housekeeping) and returns JSON-ready data.
+Authorisation lives here, next to the data it protects: program admins (role ``admin`` AND listed in the
+program's ``admins``) manage their program and its people, ``hr`` manages people and the org chart, and a
+participant reaches only their own profile (anyone else's is a 404, so ids cannot be probed).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.database import Database
 
 from services.intake import store
-from services.intake.domain import Participant, Program
+from services.intake.domain import OrgChart, Participant, Program, RetentionPolicy, diff_org_charts
 from services.intake.events import envelopes
+from services.intake.importer import RowRejection, decode_upload, import_participants
 from shared.auth import Principal
-from shared.errors import Forbidden, NotFound
+from shared.errors import Conflict, Forbidden, NotFound
 from shared.metrics import PARTICIPANTS_REGISTERED
 
 Clock = Callable[[], datetime]
+STAFF_READERS = ("admin", "hr", "service")
+ORGCHART_ATTEMPTS = 5
 
 
 def _now() -> datetime:
@@ -28,11 +39,45 @@ def _program_view(program: Program) -> dict[str, Any]:
     return {**program.to_record(), "starts_on": program.starts_on, "ends_on": program.ends_on}
 
 
+def _participant_record(participant: Participant) -> dict[str, Any]:
+    key = store.enrolment_key(participant.program_id, participant.employee_id, participant.participant_id)
+    return {**participant.to_record(), store.ENROLMENT_KEY: key}
+
+
 class IntakeService:
-    def __init__(self, db: Database, clock: Clock = _now) -> None:
+    def __init__(self, db: Database, clock: Clock = _now, retention: RetentionPolicy | None = None) -> None:
         self.programs = store.AggregateStore(db, store.PROGRAMS)
         self.participants = store.AggregateStore(db, store.PARTICIPANTS)
+        self.orgchart = store.OrgChartStore(db)
+        self.imports = db[store.IMPORTS]
         self.clock = clock
+        self.retention = retention or RetentionPolicy.days(365)
+
+    # -- authorisation ------------------------------------------------------------------------------
+    @staticmethod
+    def _is_program_admin(program: Program, principal: Principal) -> bool:
+        return principal.has_any(("admin",)) and program.is_admin(principal.subject)
+
+    def _require_program_admin(self, program: Program, principal: Principal) -> None:
+        if not self._is_program_admin(program, principal):
+            raise Forbidden(f"only the admins of program {program.program_id} may do this")
+
+    def _manages_people(self, program: Program, principal: Principal) -> bool:
+        return principal.has_any(("hr",)) or self._is_program_admin(program, principal)
+
+    def _require_access(self, participant: Participant, principal: Principal, *, write: bool) -> None:
+        """BOLA guard: a participant reaches only their own profile; staff reach what their role allows."""
+        if participant.employee_id is not None and principal.subject == participant.employee_id:
+            return
+        if not principal.has_any(STAFF_READERS):
+            raise NotFound(f"participant {participant.participant_id} does not exist")
+        if not write:
+            return
+        program, _ = self._program(participant.program_id)
+        if not self._manages_people(program, principal):
+            raise Forbidden(
+                f"only hr or the admins of program {program.program_id} may change its participants"
+            )
 
     # -- programs -----------------------------------------------------------------------------------
     def _program(self, program_id: str) -> tuple[Program, int]:
@@ -41,11 +86,6 @@ class IntakeService:
             raise NotFound(f"program {program_id} does not exist", field="program_id")
         record, version = loaded
         return Program.from_record(record), version
-
-    @staticmethod
-    def _require_program_admin(program: Program, principal: Principal) -> None:
-        if not (principal.has_any(("admin",)) and program.is_admin(principal.subject)):
-            raise Forbidden(f"only the admins of program {program.program_id} may change it")
 
     def create_program(self, values: dict[str, Any], principal: Principal) -> dict[str, Any]:
         program_id = str(uuid.uuid4())
@@ -78,6 +118,50 @@ class IntakeService:
         self.programs.save(program_id, program.to_record(), version, envelopes(events))
         return _program_view(program)
 
+    # -- retention ----------------------------------------------------------------------------------
+    def purge_program(self, program_id: str, principal: Principal) -> dict[str, Any]:
+        """An admin erases a closed program's participants now, before the retention period runs out."""
+        program, version = self._program(program_id)
+        self._require_program_admin(program, principal)
+        erased = self._purge(program, version)
+        return {"program_id": program_id, "erased": erased, "purged_at": program.personal_data_purged_at}
+
+    def purge_due(self, now: datetime | None = None) -> dict[str, int]:
+        """The worker's periodic retention run: purge every closed program past the retention period."""
+        now = now or self.clock()
+        closed = [Program.from_record(record) for record, _ in self.programs.load_many({"status": "closed"})]
+        purged: dict[str, int] = {}
+        for program_id in self.retention.due_for_purge(closed, now):
+            program, version = self._program(program_id)
+            purged[program_id] = self._purge(program, version)
+        return purged
+
+    def _purge(self, program: Program, version: int) -> int:
+        """Erase every participant (one atomic write each, with its erased event), then mark the program.
+
+        Safe to repeat: a purge interrupted half-way leaves the program unmarked and the next run finishes it.
+        """
+        now = self.clock()
+        program.mark_personal_data_purged(now=now)  # refuses (409) unless the program is closed
+        updates = []
+        for record, participant_version in self.participants.load_many({"program_id": program.program_id}):
+            participant = Participant.from_record(record)
+            events = participant.erase(now=now)
+            if events:
+                updates.append(
+                    store.Update(
+                        participant.participant_id,
+                        _participant_record(participant),
+                        participant_version,
+                        envelopes(events),
+                        replace_outbox=True,
+                    )
+                )
+        if self.participants.bulk([], updates):
+            raise Conflict("participants changed during the purge; run it again to finish")
+        self.programs.save(program.program_id, program.to_record(), version, [])
+        return len(updates)
+
     # -- participants -------------------------------------------------------------------------------
     def _participant(self, participant_id: str) -> tuple[Participant, int]:
         loaded = self.participants.load(participant_id)
@@ -86,24 +170,19 @@ class IntakeService:
         record, version = loaded
         return Participant.from_record(record), version
 
-    def _require_self_or_staff(self, participant: Participant, principal: Principal) -> None:
-        """BOLA guard: a participant reaches only their own profile; staff reach any."""
-        if principal.has_any(("admin", "hr", "service")):
-            return
-        if participant.employee_id is None or principal.subject != participant.employee_id:
-            raise NotFound(f"participant {participant.participant_id} does not exist")
-
     def register_participant(self, values: dict[str, Any], principal: Principal) -> dict[str, Any]:
         values = dict(values)
         program, _ = self._program(values.pop("program_id"))
         is_self = principal.subject == values.get("employee_id")
-        if not (principal.has_any(("admin", "hr")) or is_self):
-            raise Forbidden("participants may enrol only themselves")
+        if not (is_self or self._manages_people(program, principal)):
+            raise Forbidden("participants may enrol only themselves; hr or the program's admins enrol others")
         participant_id = str(uuid.uuid4())
         participant, events = Participant.register(program, participant_id, values, now=self.clock())
+        if participant.manager_id and participant.employee_id:
+            self._merge_orgchart({participant.employee_id: participant.manager_id})
         self.participants.insert(
             participant_id,
-            participant.to_record(),
+            _participant_record(participant),
             envelopes(events),
             f"employee {participant.employee_id} is already enrolled in program {program.program_id}",
         )
@@ -112,20 +191,196 @@ class IntakeService:
 
     def get_participant(self, participant_id: str, principal: Principal) -> dict[str, Any]:
         participant, _ = self._participant(participant_id)
-        self._require_self_or_staff(participant, principal)
+        self._require_access(participant, principal, write=False)
         return participant.to_record()
 
     def list_participants(self, filters: dict[str, Any], skip: int, limit: int) -> tuple[list[dict], int]:
-        query = {k: v for k, v in filters.items() if k in ("program_id", "role", "status") and v}
+        names = ("program_id", "role", "status", "employee_id")
+        query = {k: v for k, v in filters.items() if k in names and v}
         return self.participants.find(query, skip, limit)
+
+    def _change(
+        self,
+        participant_id: str,
+        principal: Principal,
+        change: Callable[[Participant, Program], list],
+    ) -> dict[str, Any]:
+        """Load, authorise, apply a domain change, save state + events in one write."""
+        participant, version = self._participant(participant_id)
+        self._require_access(participant, principal, write=True)
+        program, _ = self._program(participant.program_id)
+        events = change(participant, program)
+        if events:
+            self.participants.save(
+                participant_id,
+                _participant_record(participant),
+                version,
+                envelopes(events),
+                replace_outbox=participant.is_erased,
+            )
+        return participant.to_record()
 
     def update_participant(
         self, participant_id: str, changes: dict[str, Any], principal: Principal
     ) -> dict[str, Any]:
-        participant, version = self._participant(participant_id)
-        self._require_self_or_staff(participant, principal)
-        program, _ = self._program(participant.program_id)
-        events = participant.update(changes, program, now=self.clock())
-        if events:
-            self.participants.save(participant_id, participant.to_record(), version, envelopes(events))
-        return participant.to_record()
+        def update(participant: Participant, program: Program) -> list:
+            events = participant.update(changes, program, now=self.clock())
+            if events and changes.get("manager_id") and participant.employee_id:
+                self._merge_orgchart({participant.employee_id: participant.manager_id})
+            return events
+
+        return self._change(participant_id, principal, update)
+
+    def withdraw_participant(
+        self, participant_id: str, reason: str | None, principal: Principal
+    ) -> dict[str, Any]:
+        return self._change(participant_id, principal, lambda p, _: p.withdraw(reason, now=self.clock()))
+
+    def reenrol_participant(self, participant_id: str, principal: Principal) -> dict[str, Any]:
+        return self._change(
+            participant_id, principal, lambda p, program: p.reenrol(program, now=self.clock())
+        )
+
+    def update_consent(
+        self, participant_id: str, consent: dict[str, bool], principal: Principal
+    ) -> dict[str, Any]:
+        """``data_processing: false`` erases the participant; ``matching: false`` withdraws them."""
+        return self._change(
+            participant_id, principal, lambda p, _: p.update_consent(**consent, now=self.clock())
+        )
+
+    def erase_participant(self, participant_id: str, principal: Principal) -> dict[str, Any]:
+        """GDPR erasure: only ids remain; pending events with personal data are dropped with it."""
+        return self._change(participant_id, principal, lambda p, _: p.erase(now=self.clock()))
+
+    # -- bulk import --------------------------------------------------------------------------------
+    def import_participants(self, program_id: str, data: bytes, principal: Principal) -> dict[str, Any]:
+        """Validate every row, upsert by employee id in one bulk write; identical rows change nothing."""
+        program, _ = self._program(program_id)
+        if not self._manages_people(program, principal):
+            raise Forbidden(f"only hr or the admins of program {program_id} may import participants")
+        text = decode_upload(data)
+        existing: dict[str, Participant] = {}
+        versions: dict[str, int] = {}
+        for record, version in self.participants.load_many({"program_id": program_id}):
+            participant = Participant.from_record(record)
+            versions[participant.participant_id] = version
+            if participant.employee_id is not None:
+                existing[participant.employee_id] = participant
+        result = import_participants(text, program, existing, now=self.clock())
+        managers = {employee: manager for employee, manager in result.managers.items() if manager}
+        if managers:
+            self._merge_orgchart(managers)
+        inserts, updates = [], []
+        for change in result.changes:
+            participant = change.participant
+            record, events = _participant_record(participant), envelopes(change.events)
+            if change.kind == "registered":
+                inserts.append(store.Insert(participant.participant_id, record, events))
+            else:
+                updates.append(
+                    store.Update(
+                        participant.participant_id, record, versions[participant.participant_id], events
+                    )
+                )
+        failed = self.participants.bulk(inserts, updates)
+        report = result.report
+        if failed:
+            _reject_lost_races(report, failed)
+        for role, count in Counter(
+            c.participant.role
+            for c in result.changes
+            if c.kind == "registered" and c.participant.participant_id not in failed
+        ).items():
+            PARTICIPANTS_REGISTERED.labels(role).inc(count)
+        self.imports.insert_one(
+            {
+                "_id": str(uuid.uuid4()),
+                "program_id": program_id,
+                "imported_by": principal.subject,
+                "imported_at": self.clock(),
+                "file_sha256": hashlib.sha256(data).hexdigest(),
+                "total_rows": report.total_rows,
+                "accepted": len(report.accepted),
+                "updated": len(report.updated),
+                "unchanged": report.unchanged,
+                "rejected_rows": report.rejected_rows,
+            }
+        )
+        return report.to_dict()
+
+    # -- org chart ----------------------------------------------------------------------------------
+    def replace_orgchart(self, managers: Mapping[str, str | None]) -> dict[str, Any]:
+        """HR uploads the whole organisation; only new or changed reporting lines emit events."""
+        diff = self._write_orgchart(lambda old: dict(managers), everything=True)
+        problems = OrgChart(managers).problems()
+        return {
+            "employees": len(managers),
+            "upserted": len(diff.upserted),
+            "removed": len(diff.removed),
+            "unchanged": len(managers) - len(diff.upserted),
+            "problems": [problem.to_dict() for problem in problems],
+        }
+
+    def orgchart_problems(self) -> dict[str, Any]:
+        managers, _ = self.orgchart.load()
+        chart = OrgChart(managers)
+        return {"employees": len(chart), "problems": [problem.to_dict() for problem in chart.problems()]}
+
+    def _merge_orgchart(self, managers: Mapping[str, str | None]) -> None:
+        """Lay reporting lines from a registration or an import over the chart (others stay as they are)."""
+        self._write_orgchart(lambda old: {**old, **managers}, buckets={store.bucket_of(e) for e in managers})
+
+    def _write_orgchart(
+        self,
+        build: Callable[[dict[str, str | None]], dict[str, str | None]],
+        *,
+        buckets: set[str] | None = None,
+        everything: bool = False,
+    ):
+        """Diff the new chart against the stored one and write only changed buckets, with their events.
+
+        Retried on a concurrent change: the diff is recomputed, so earlier attempts' writes are not repeated.
+        """
+        for attempt in range(ORGCHART_ATTEMPTS):
+            old, versions = self.orgchart.load(None if everything else buckets)
+            new = build(old)
+            diff = diff_org_charts(old, new)
+            touched = {store.bucket_of(e) for e in diff.upserted} | {store.bucket_of(e) for e in diff.removed}
+            if not touched:
+                return diff
+            charts: dict[str, dict[str, str | None]] = {bucket: {} for bucket in touched}
+            for employee, manager in new.items():
+                bucket = store.bucket_of(employee)
+                if bucket in charts:
+                    charts[bucket][employee] = manager
+            events: dict[str, list] = defaultdict(list)
+            for event in envelopes(diff.events()):
+                events[store.bucket_of(event.subject or "")].append(event)
+            try:
+                self.orgchart.write(charts, events, versions)
+                return diff
+            except Conflict:
+                if attempt == ORGCHART_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def _reject_lost_races(report: Any, failed: set[str]) -> None:
+    """Rows whose write lost a race with another writer are reported as rejected, never half-applied."""
+    for name in ("accepted", "updated"):
+        kept = []
+        for entry in getattr(report, name):
+            if entry["participant_id"] in failed:
+                report.rejected.append(
+                    RowRejection(
+                        entry["row"],
+                        "employee_id",
+                        "enrolled or changed by someone else during this import; import the file again",
+                        entry["employee_id"],
+                    )
+                )
+            else:
+                kept.append(entry)
+        setattr(report, name, kept)
+    report.rejected.sort(key=lambda rejection: rejection.row)

@@ -1,31 +1,92 @@
-"""Intake's database: programs and participants, each document carrying its own pending events."""
+"""Intake's database: programs, participants and the org chart, each document carrying its own pending events.
+
+Written for any MongoDB-wire server, FerretDB v1 included: no transactions (state and events share one
+document write), no partial indexes (erased participants get an enrolment key of their own instead), and
+filters other than ``{_id: …}`` are full scans there, so hot paths read by ``_id`` and bulk paths read once.
+"""
 
 from __future__ import annotations
 
+import uuid
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, InsertOne, UpdateOne
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from shared.errors import Conflict
 from shared.events.envelope import Event
-from shared.events.outbox import new_document_with_outbox, with_outbox
+from shared.events.outbox import OUTBOX_FIELD, PENDING_FLAG, new_document_with_outbox, outbox_entries
+from shared.events.registry import REGISTRY
 from shared.mongo import IndexSpec
 
 PROGRAMS = "programs"
 PARTICIPANTS = "participants"
-OUTBOX_COLLECTIONS = (PROGRAMS, PARTICIPANTS)
+ORGCHART = "orgchart"
+IMPORTS = "imports"
+OUTBOX_COLLECTIONS = (PROGRAMS, PARTICIPANTS, ORGCHART)
 VERSION = "_version"
+WRITE_TOKEN = "_write"
+ENROLMENT_KEY = "enrolment_key"
+ORGCHART_BUCKETS = 64
+DUPLICATE_KEY = 11000
+LEGACY_UNIQUE_INDEX = "program_id_1_employee_id_1"
 INDEXES = [
-    IndexSpec(PARTICIPANTS, (("program_id", ASCENDING), ("employee_id", ASCENDING)), unique=True),
+    # One enrolment per employee and program; erased participants keep a key of their own (no personal data).
+    IndexSpec(PARTICIPANTS, ((ENROLMENT_KEY, ASCENDING),), unique=True),
     IndexSpec(PARTICIPANTS, (("program_id", ASCENDING), ("role", ASCENDING), ("status", ASCENDING))),
     IndexSpec(PARTICIPANTS, (("employee_id", ASCENDING),)),
     IndexSpec(PROGRAMS, (("status", ASCENDING),)),
-    IndexSpec(PROGRAMS, (("outbox_pending", ASCENDING),)),
-    IndexSpec(PARTICIPANTS, (("outbox_pending", ASCENDING),)),
+    IndexSpec(PROGRAMS, ((PENDING_FLAG, ASCENDING),)),
+    IndexSpec(PARTICIPANTS, ((PENDING_FLAG, ASCENDING),)),
+    IndexSpec(ORGCHART, ((PENDING_FLAG, ASCENDING),)),
+    IndexSpec(IMPORTS, (("program_id", ASCENDING),)),
 ]
-HIDDEN = {"_id": 0, "outbox": 0, "outbox_pending": 0}
+HIDDEN = {"_id": 0, OUTBOX_FIELD: 0, PENDING_FLAG: 0, VERSION: 0, WRITE_TOKEN: 0, ENROLMENT_KEY: 0}
+
+
+def migrate(db: Database) -> None:
+    """Drop the unique (program_id, employee_id) index of earlier versions: erased rows share a null id."""
+    try:
+        indexes = db[PARTICIPANTS].index_information()
+        if indexes.get(LEGACY_UNIQUE_INDEX, {}).get("unique"):
+            db[PARTICIPANTS].drop_index(LEGACY_UNIQUE_INDEX)
+    except OperationFailure:
+        pass
+
+
+def enrolment_key(program_id: str, employee_id: str | None, participant_id: str) -> str:
+    return f"{program_id}/{employee_id}" if employee_id else f"{program_id}/erased/{participant_id}"
+
+
+def sampled_entries(events: Iterable[Event], validated: set[str]) -> list[dict[str, Any]]:
+    """Outbox entries for bulk writes: the first event of each type is validated against the registry,
+    the rest (built by the same domain code from validated values) are trusted."""
+    events = list(events)
+    for event in events:
+        if event.type not in validated:
+            REGISTRY.validate(event.type, event.data)
+            validated.add(event.type)
+    return outbox_entries(events, validate=False)
+
+
+@dataclass(frozen=True)
+class Insert:
+    key: str
+    record: dict[str, Any]
+    events: list[Event]
+
+
+@dataclass(frozen=True)
+class Update:
+    key: str
+    record: dict[str, Any]
+    version: int
+    events: list[Event]
+    replace_outbox: bool = False
 
 
 class AggregateStore:
@@ -42,20 +103,167 @@ class AggregateStore:
             raise Conflict(duplicate_detail) from error
 
     def load(self, key: str) -> tuple[dict[str, Any], int] | None:
-        document = self.collection.find_one({"_id": key}, {"outbox": 0, "outbox_pending": 0})
+        document = self.collection.find_one({"_id": key}, {OUTBOX_FIELD: 0, PENDING_FLAG: 0})
         if document is None:
             return None
         return document, document.get(VERSION, 1)
 
-    def save(self, key: str, record: dict[str, Any], version: int, events: list[Event]) -> None:
-        """Optimistic concurrency: the write applies only if nobody saved since ``version`` was read."""
-        update = with_outbox({"$set": {**record, VERSION: version + 1}}, events)
-        result = self.collection.update_one({"_id": key, VERSION: version}, update)
+    def load_many(self, query: dict[str, Any]) -> list[tuple[dict[str, Any], int]]:
+        """Every matching document (without its outbox) with its version, in one query."""
+        documents = self.collection.find(query, {OUTBOX_FIELD: 0, PENDING_FLAG: 0})
+        return [(document, document.get(VERSION, 1)) for document in documents]
+
+    def save(
+        self,
+        key: str,
+        record: dict[str, Any],
+        version: int,
+        events: list[Event],
+        *,
+        replace_outbox: bool = False,
+    ) -> None:
+        """Optimistic concurrency: the write applies only if nobody saved since ``version`` was read.
+
+        ``replace_outbox`` drops events still pending for this aggregate (erasure: a registered event that
+        was never relayed must not publish personal data after the person asked to be forgotten).
+        """
+        change = _update(record, version, events, replace_outbox)
+        result = self.collection.update_one({"_id": key, VERSION: version}, change)
         if result.matched_count == 0:
             raise Conflict("the resource changed while this request was processed; retry")
 
+    def bulk(self, inserts: list[Insert], updates: list[Update]) -> set[str]:
+        """Insert and update many aggregates in one unordered bulk write; returns the keys NOT written.
+
+        Each operation is still one document with its own events (a failure never leaves half a row);
+        a key fails when it is a duplicate enrolment or its document changed since it was read.
+        """
+        if not inserts and not updates:
+            return set()
+        validated: set[str] = set()
+        token = str(uuid.uuid4())
+        operations: list[Any] = []
+        keys: list[str] = []
+        for item in inserts:
+            entries = sampled_entries(item.events, validated)
+            document = {"_id": item.key, **item.record, VERSION: 1, WRITE_TOKEN: token}
+            operations.append(InsertOne({**document, OUTBOX_FIELD: entries, PENDING_FLAG: bool(entries)}))
+            keys.append(item.key)
+        for item in updates:
+            entries = sampled_entries(item.events, validated)
+            change = _update(
+                {**item.record, WRITE_TOKEN: token}, item.version, [], item.replace_outbox, entries
+            )
+            operations.append(UpdateOne({"_id": item.key, VERSION: item.version}, change))
+            keys.append(item.key)
+        failed: set[str] = set()
+        try:
+            result = self.collection.bulk_write(operations, ordered=False)
+            matched = result.matched_count
+        except BulkWriteError as error:
+            details = error.details
+            for write_error in details.get("writeErrors", []):
+                if write_error.get("code") != DUPLICATE_KEY:
+                    raise
+                failed.add(keys[write_error["index"]])
+            matched = details.get("nMatched", 0)
+        if updates and matched < len(updates):
+            # Which updates lost a race? Only those documents lack this write's token.
+            update_keys = [item.key for item in updates]
+            written = {
+                document["_id"]
+                for document in self.collection.find({"_id": {"$in": update_keys}}, {WRITE_TOKEN: 1})
+                if document.get(WRITE_TOKEN) == token
+            }
+            failed.update(key for key in update_keys if key not in written)
+        return failed
+
     def find(self, query: dict[str, Any], skip: int, limit: int) -> tuple[list[dict[str, Any]], int]:
-        cursor = (
-            self.collection.find(query, {**HIDDEN, VERSION: 0}).sort("_id", ASCENDING).skip(skip).limit(limit)
-        )
+        cursor = self.collection.find(query, HIDDEN).sort("_id", ASCENDING).skip(skip).limit(limit)
         return list(cursor), self.collection.count_documents(query)
+
+
+def _update(
+    record: dict[str, Any],
+    version: int,
+    events: list[Event],
+    replace_outbox: bool,
+    entries: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    entries = outbox_entries(events) if entries is None else entries
+    change: dict[str, Any] = {"$set": {**record, VERSION: version + 1}}
+    if replace_outbox:
+        change["$set"].update({OUTBOX_FIELD: entries, PENDING_FLAG: bool(entries)})
+        return change
+    if entries:
+        change["$push"] = {OUTBOX_FIELD: {"$each": entries}}
+        change["$set"][PENDING_FLAG] = True
+    return change
+
+
+def bucket_of(employee_id: str) -> str:
+    """The org chart is kept in a fixed number of documents; an employee always lives in the same one."""
+    return f"bucket-{zlib.crc32(employee_id.encode()) % ORGCHART_BUCKETS:02d}"
+
+
+class OrgChartStore:
+    """``{employee_id: manager_id}`` in ``ORGCHART_BUCKETS`` documents, each carrying its own pending events.
+
+    Buckets keep whole-organisation uploads to a few dozen atomic writes (and relay acknowledgements) instead
+    of one per employee, while an employee's events stay in order (same bucket, same document). Employee ids
+    are stored as values, never as field names (they may contain dots).
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.collection = db[ORGCHART]
+
+    def load(self, buckets: Iterable[str] | None = None) -> tuple[dict[str, str | None], dict[str, int]]:
+        """The chart (or the given buckets of it) and each bucket's version."""
+        wanted = sorted(set(buckets)) if buckets is not None else None
+        if wanted is not None and len(wanted) == 1:
+            found = self.collection.find_one({"_id": wanted[0]}, {"employees": 1, VERSION: 1})
+            documents = [found] if found else []
+        else:
+            query = {} if wanted is None else {"_id": {"$in": wanted}}
+            documents = list(self.collection.find(query, {"employees": 1, VERSION: 1}))
+        managers: dict[str, str | None] = {}
+        versions: dict[str, int] = {}
+        for document in documents:
+            versions[document["_id"]] = document.get(VERSION, 0)
+            managers.update((employee, manager) for employee, manager in document.get("employees", []))
+        return managers, versions
+
+    def write(
+        self,
+        charts: Mapping[str, Mapping[str, str | None]],
+        events: Mapping[str, list[Event]],
+        versions: Mapping[str, int],
+    ) -> None:
+        """Replace each given bucket's employees and append its events; Conflict if any bucket moved on."""
+        validated: set[str] = set()
+        operations: list[Any] = []
+        for bucket, chart in sorted(charts.items()):
+            entries = sampled_entries(events.get(bucket, []), validated)
+            employees = [[employee, chart[employee]] for employee in sorted(chart)]
+            version = versions.get(bucket, 0)
+            change = {"$set": {"employees": employees, VERSION: version + 1}}
+            if entries:
+                change["$push"] = {OUTBOX_FIELD: {"$each": entries}}
+                change["$set"][PENDING_FLAG] = True
+            if version == 0:
+                document = {"_id": bucket, "employees": employees, VERSION: 1}
+                operations.append(InsertOne({**document, OUTBOX_FIELD: entries, PENDING_FLAG: bool(entries)}))
+            else:
+                operations.append(UpdateOne({"_id": bucket, VERSION: version}, change))
+        if not operations:
+            return
+        updates = sum(isinstance(op, UpdateOne) for op in operations)
+        try:
+            result = self.collection.bulk_write(operations, ordered=False)
+            matched = result.matched_count
+        except BulkWriteError as error:
+            if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
+                raise
+            raise Conflict("the org chart changed while this request was processed; retry") from error
+        if matched < updates:
+            raise Conflict("the org chart changed while this request was processed; retry")

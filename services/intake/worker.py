@@ -1,15 +1,70 @@
-"""Intake's worker: relays programs' and participants' pending events; follows pairing status."""
+"""Intake's worker: relays programs', participants' and the org chart's pending events, follows pairing
+status, and purges closed programs' personal data once ``RETENTION_DAYS`` have passed."""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+
 from services.intake import events, store
+from services.intake.domain import RetentionPolicy
+from services.intake.service import IntakeService
 from shared.config import Settings
+from shared.events.outbox import OutboxRelay
+from shared.mongo import database_for
 from shared.runtime import WorkerParts
 from shared.worker import build_service_worker
 
+log = logging.getLogger(__name__)
+RETENTION_CHECK_INTERVAL_S = 3600.0
 
-def build_worker(settings: Settings) -> WorkerParts:
-    return build_service_worker(
+
+class RelayWithRetention:
+    """The outbox relay loop, plus a retention purge at start and then every ``check_interval_s``.
+
+    Runs in the relay's thread (the chassis runs ``relay.run(stop, interval)``), so no extra thread and the
+    same graceful stop; a failed purge is logged and retried at the next check, never fatal.
+    """
+
+    def __init__(self, relay: OutboxRelay, service: IntakeService, check_interval_s: float) -> None:
+        self.relay = relay
+        self.service = service
+        self.check_interval_s = check_interval_s
+        self._next_check = 0.0
+
+    def relay_once(self, batch: int = 500) -> int:
+        return self.relay.relay_once(batch)
+
+    def purge_if_due(self) -> dict[str, int]:
+        if time.monotonic() < self._next_check:
+            return {}
+        self._next_check = time.monotonic() + self.check_interval_s
+        try:
+            purged = self.service.purge_due()
+        except Exception:
+            log.exception("retention purge failed; retrying at the next check")
+            return {}
+        for program_id, erased in purged.items():
+            log.info("retention: purged program %s (%d participants erased)", program_id, erased)
+        return purged
+
+    def run(self, stop: threading.Event, interval_s: float = 0.2) -> None:
+        while not stop.is_set():
+            self.purge_if_due()
+            try:
+                if self.relay.relay_once():
+                    continue
+            except Exception:
+                log.exception("outbox relay failed; retrying")
+                stop.wait(2.0)
+            stop.wait(interval_s)
+
+
+def build_worker(
+    settings: Settings, *, retention_check_interval_s: float = RETENTION_CHECK_INTERVAL_S
+) -> WorkerParts:
+    parts = build_service_worker(
         settings,
         group=events.GROUP,
         topics=events.CONSUMED_TOPICS,
@@ -17,3 +72,8 @@ def build_worker(settings: Settings) -> WorkerParts:
         indexes=store.INDEXES,
         outbox_collections=store.OUTBOX_COLLECTIONS,
     )
+    db = database_for(settings)
+    store.migrate(db)
+    service = IntakeService(db, retention=RetentionPolicy.days(settings.retention_days))
+    parts.relay = RelayWithRetention(parts.relay, service, retention_check_interval_s)
+    return parts

@@ -25,19 +25,24 @@ OUTBOX_FIELD = "outbox"
 PENDING_FLAG = "outbox_pending"
 
 
-def outbox_entries(events: Iterable[Event]) -> list[dict[str, Any]]:
-    """Validate events against the registry and turn them into outbox entries."""
+def outbox_entries(events: Iterable[Event], *, validate: bool = True) -> list[dict[str, Any]]:
+    """Validate events against the registry and turn them into outbox entries.
+
+    ``validate=False`` is for bulk writers that have already validated a sample of identically built
+    payloads (validation costs ~0.3 ms per event, seconds for a 10,000-row import).
+    """
     entries = []
     for event in events:
         event_type = REGISTRY.get(event.type)
-        REGISTRY.validate(event.type, event.data)
+        if validate:
+            REGISTRY.validate(event.type, event.data)
         entries.append({"topic": event_type.topic, "key": event.subject, "event": event.to_dict()})
     return entries
 
 
-def with_outbox(update: dict[str, Any], events: Iterable[Event]) -> dict[str, Any]:
+def with_outbox(update: dict[str, Any], events: Iterable[Event], *, validate: bool = True) -> dict[str, Any]:
     """Extend a Mongo update document so the same write also records the events to publish."""
-    entries = outbox_entries(events)
+    entries = outbox_entries(events, validate=validate)
     if not entries:
         return update
     merged = {k: dict(v) for k, v in update.items()}
@@ -46,9 +51,11 @@ def with_outbox(update: dict[str, Any], events: Iterable[Event]) -> dict[str, An
     return merged
 
 
-def new_document_with_outbox(document: dict[str, Any], events: Iterable[Event]) -> dict[str, Any]:
+def new_document_with_outbox(
+    document: dict[str, Any], events: Iterable[Event], *, validate: bool = True
+) -> dict[str, Any]:
     """A document to insert, carrying its creation events."""
-    entries = outbox_entries(events)
+    entries = outbox_entries(events, validate=validate)
     return {**document, OUTBOX_FIELD: entries, PENDING_FLAG: bool(entries)}
 
 

@@ -314,12 +314,14 @@ class Participant:
         ]
 
     def _withdrawn_event(self) -> ParticipantWithdrawn:
-        # Ids and the reason only: consumers drop the person from matching; the profile stays in intake.
+        # Ids and a reason code only: consumers drop the person from matching; the profile and any free-text
+        # reason stay in intake (free text may hold personal data and events live on in the log).
+        code = CONSENT_WITHDRAWN_REASON if self.withdrawal_reason == CONSENT_WITHDRAWN_REASON else None
         data = {
             "participant_id": self.participant_id,
             "program_id": self.program_id,
             "employee_id": self.employee_id,
-            "reason": self.withdrawal_reason,
+            "reason": code,
         }
         return ParticipantWithdrawn(key=self.participant_id, data=data)
 

@@ -183,8 +183,9 @@ def test_withdraw_then_reenrol_round_trip(program, leader_values, now):
         "participant_id": "part-1",
         "program_id": program.program_id,
         "employee_id": "E000100",
-        "reason": "too busy this quarter",
+        "reason": None,
     }
+    assert leader.withdrawal_reason == "too busy this quarter"  # kept in intake, never on the wire
     assert EVENT_SCHEMAS[withdrawn[0].type]().validate(withdrawn[0].data) == {}
     with pytest.raises(Conflict):
         leader.withdraw(now=now)
