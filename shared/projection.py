@@ -28,11 +28,7 @@ def event_time(event: Event) -> datetime:
 def upsert_if_newer(collection: Collection, key: str, fields: dict[str, Any], event: Event) -> bool:
     """Apply ``fields`` to document ``key`` unless a newer event already wrote it; True if applied."""
     when = event_time(event)
-    stale_or_missing = {
-        "_id": key,
-        TOMBSTONE_FIELD: {"$ne": True},
-        "$or": [{VERSION_FIELD: {"$lte": when}}, {VERSION_FIELD: {"$exists": False}}],
-    }
+    stale_or_missing = {"_id": key, TOMBSTONE_FIELD: {"$ne": True}, VERSION_FIELD: {"$not": {"$gt": when}}}
     try:
         result = collection.update_one(
             stale_or_missing,

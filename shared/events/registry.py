@@ -27,6 +27,7 @@ class EventType:
 class EventRegistry:
     def __init__(self) -> None:
         self._types: dict[str, EventType] = {}
+        self._instances: dict[str, Schema] = {}
 
     def register(self, name: str, topic: str, schema: type[Schema], description: str) -> EventType:
         existing = self._types.get(name)
@@ -34,6 +35,7 @@ class EventRegistry:
             raise ValueError(f"event type {name} registered twice with different schemas")
         event_type = EventType(name, topic, schema, description)
         self._types[name] = event_type
+        self._instances.pop(name, None)
         return event_type
 
     def get(self, name: str) -> EventType:
@@ -43,8 +45,12 @@ class EventRegistry:
             raise UnknownEventType(name) from None
 
     def validate(self, name: str, data: dict[str, Any]) -> dict[str, Any]:
-        """Validate and normalise a payload; raises ValidationError with per-field messages."""
-        schema = self.get(name).schema()
+        """Validate and normalise a payload; raises ValidationError with per-field messages.
+
+        One schema instance per type is reused (building a nested schema costs more than using it)."""
+        schema = self._instances.get(name)
+        if schema is None:
+            schema = self._instances[name] = self.get(name).schema()
         loaded = schema.load(data)
         return schema.dump(loaded)
 
