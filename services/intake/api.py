@@ -64,10 +64,10 @@ def _service() -> IntakeService:
 
 
 @blp.post("/programs")
+@require_roles("admin")
 @blp.arguments(schemas.ProgramCreateSchema)
 @blp.response(201, schemas.ProgramSchema)
 @_problems(401, 403, 422)
-@require_roles("admin")
 def create_program(body: dict) -> dict:
     """Create a program in draft
 
@@ -77,10 +77,10 @@ def create_program(body: dict) -> dict:
 
 
 @blp.get("/programs")
+@require_roles("admin", "hr", "service")
 @blp.arguments(schemas.ProgramListArgsSchema, location="query")
 @blp.response(200, schemas.ProgramPageSchema)
 @_problems(401, 403, 422)
-@require_roles("admin", "hr", "service")
 def list_programs(query: dict) -> dict:
     """List programs, optionally by status (paginated)"""
     skip, limit = skip_limit(query)
@@ -89,19 +89,19 @@ def list_programs(query: dict) -> dict:
 
 
 @blp.get("/programs/<program_id>")
+@require_roles("admin", "hr", "participant", "service")
 @blp.response(200, schemas.ProgramSchema)
 @_problems(401, 403, 404)
-@require_roles("admin", "hr", "participant", "service")
 def get_program(program_id: str) -> dict:
     """Read one program"""
     return _service().get_program(program_id)
 
 
 @blp.patch("/programs/<program_id>")
+@require_roles("admin")
 @blp.arguments(schemas.ProgramUpdateSchema)
 @blp.response(200, schemas.ProgramSchema)
 @_problems(401, 403, 404, 409, 422)
-@require_roles("admin")
 def update_program(body: dict, program_id: str) -> dict:
     """Change a program's settings (its admins only)
 
@@ -111,10 +111,10 @@ def update_program(body: dict, program_id: str) -> dict:
 
 
 @blp.post("/programs/<program_id>/status")
+@require_roles("admin")
 @blp.arguments(schemas.StatusTransitionSchema)
 @blp.response(200, schemas.ProgramSchema)
 @_problems(401, 403, 404, 409, 422)
-@require_roles("admin")
 def transition_program(body: dict, program_id: str) -> dict:
     """Move a program along its lifecycle (its admins only)
 
@@ -125,9 +125,9 @@ def transition_program(body: dict, program_id: str) -> dict:
 
 
 @blp.post("/programs/<program_id>/purge")
+@require_roles("admin")
 @blp.response(200, schemas.PurgeReportSchema)
 @_problems(401, 403, 404, 409)
-@require_roles("admin")
 def purge_program(program_id: str) -> dict:
     """Erase a closed program's participants now (its admins only)
 
@@ -138,11 +138,11 @@ def purge_program(program_id: str) -> dict:
 
 
 @blp.post("/programs/<program_id>/imports")
+@require_roles("hr", "admin")
 @_body_limit(BULK_BODY_LIMIT)
 @blp.arguments(schemas.ImportUploadSchema, location="files")
 @blp.response(200, schemas.ImportReportSchema)
 @_problems(401, 403, 404, 409, 413, 422)
-@require_roles("hr", "admin")
 def import_participants(files: dict, program_id: str) -> dict:
     """Import participants from a CSV file (hr or the program's admins)
 
@@ -157,10 +157,10 @@ def import_participants(files: dict, program_id: str) -> dict:
 
 
 @blp.post("/participants")
+@require_roles("admin", "hr", "participant")
 @blp.arguments(schemas.ParticipantCreateSchema)
 @blp.response(201, schemas.ParticipantSchema)
 @_problems(401, 403, 404, 409, 422)
-@require_roles("admin", "hr", "participant")
 def register_participant(body: dict) -> dict:
     """Enrol a leader or junior in a program
 
@@ -172,10 +172,10 @@ def register_participant(body: dict) -> dict:
 
 
 @blp.get("/participants")
+@require_roles("admin", "hr", "service")
 @blp.arguments(schemas.ParticipantListArgsSchema, location="query")
 @blp.response(200, schemas.ParticipantPageSchema)
 @_problems(401, 403, 422)
-@require_roles("admin", "hr", "service")
 def list_participants(query: dict) -> dict:
     """List participants by program, role, status or employee (paginated)"""
     skip, limit = skip_limit(query)
@@ -184,9 +184,9 @@ def list_participants(query: dict) -> dict:
 
 
 @blp.get("/participants/<participant_id>")
+@require_roles("admin", "hr", "participant", "service")
 @blp.response(200, schemas.ParticipantSchema)
 @_problems(401, 403, 404)
-@require_roles("admin", "hr", "participant", "service")
 def get_participant(participant_id: str) -> dict:
     """Read one participant
 
@@ -196,10 +196,10 @@ def get_participant(participant_id: str) -> dict:
 
 
 @blp.patch("/participants/<participant_id>")
+@require_roles("admin", "hr", "participant")
 @blp.arguments(schemas.ParticipantUpdateSchema)
 @blp.response(200, schemas.ParticipantSchema)
 @_problems(401, 403, 404, 409, 422)
-@require_roles("admin", "hr", "participant")
 def update_participant(body: dict, participant_id: str) -> dict:
     """Change a participant's profile
 
@@ -210,10 +210,10 @@ def update_participant(body: dict, participant_id: str) -> dict:
 
 
 @blp.post("/participants/<participant_id>/withdraw")
+@require_roles("admin", "hr", "participant")
 @blp.arguments(schemas.WithdrawSchema)
 @blp.response(200, schemas.ParticipantSchema)
 @_problems(401, 403, 404, 409, 422)
-@require_roles("admin", "hr", "participant")
 def withdraw_participant(body: dict, participant_id: str) -> dict:
     """Withdraw from the program
 
@@ -224,9 +224,9 @@ def withdraw_participant(body: dict, participant_id: str) -> dict:
 
 
 @blp.post("/participants/<participant_id>/reenrol")
+@require_roles("admin", "hr", "participant")
 @blp.response(200, schemas.ParticipantSchema)
 @_problems(401, 403, 404, 409)
-@require_roles("admin", "hr", "participant")
 def reenrol_participant(participant_id: str) -> dict:
     """Re-enrol after withdrawing
 
@@ -236,10 +236,10 @@ def reenrol_participant(participant_id: str) -> dict:
 
 
 @blp.put("/participants/<participant_id>/consent")
+@require_roles("admin", "hr", "participant")
 @blp.arguments(schemas.ConsentUpdateSchema)
 @blp.response(200, schemas.ParticipantSchema)
 @_problems(401, 403, 404, 409, 422)
-@require_roles("admin", "hr", "participant")
 def update_consent(body: dict, participant_id: str) -> dict:
     """Change consent
 
@@ -249,9 +249,9 @@ def update_consent(body: dict, participant_id: str) -> dict:
 
 
 @blp.delete("/participants/<participant_id>")
+@require_roles("admin", "hr", "participant")
 @blp.response(200, schemas.ParticipantSchema)
 @_problems(401, 403, 404)
-@require_roles("admin", "hr", "participant")
 def erase_participant(participant_id: str) -> dict:
     """Erase a participant (GDPR)
 
@@ -262,9 +262,9 @@ def erase_participant(participant_id: str) -> dict:
 
 
 @blp.post("/participants/<participant_id>/erase")
+@require_roles("admin", "hr", "participant")
 @blp.response(200, schemas.ParticipantSchema)
 @_problems(401, 403, 404)
-@require_roles("admin", "hr", "participant")
 def erase_participant_by_post(participant_id: str) -> dict:
     """Erase a participant (GDPR), for clients that cannot send DELETE
 
@@ -277,12 +277,12 @@ def erase_participant_by_post(participant_id: str) -> dict:
 
 
 @blp.put("/orgchart")
+@require_roles("hr")
 @_body_limit(BULK_BODY_LIMIT)
 @blp.arguments(schemas.OrgChartUploadSchema)
 @blp.doc(requestBody={"content": {"application/json": {"schema": schemas.ORGCHART_UPLOAD_DOC}}})
 @blp.response(200, schemas.OrgChartUploadReportSchema)
 @_problems(401, 403, 413, 422)
-@require_roles("hr")
 def replace_orgchart(body: dict) -> dict:
     """Upload the whole organisation's reporting lines (hr)
 
@@ -294,9 +294,9 @@ def replace_orgchart(body: dict) -> dict:
 
 
 @blp.get("/orgchart/problems")
+@require_roles("hr", "admin")
 @blp.response(200, schemas.OrgChartProblemsSchema)
 @_problems(401, 403)
-@require_roles("hr", "admin")
 def orgchart_problems() -> dict:
     """Report reporting cycles and managers missing from the org chart"""
     return _service().orgchart_problems()

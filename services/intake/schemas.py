@@ -270,7 +270,8 @@ class _ProfileFields(StrictSchema):
 
     @validates("availability")
     def _no_overlap(self, value: list[dict[str, Any]], **_: Any) -> None:
-        _domain_check(check_availability)(value)
+        if all(set(window) == {"day", "start", "end"} for window in value):  # else a window is already named
+            _domain_check(check_availability)(value)
 
 
 class ParticipantCreateSchema(_ProfileFields):

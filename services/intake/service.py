@@ -31,7 +31,9 @@ ORGCHART_ATTEMPTS = 5
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    # Millisecond precision, what BSON dates keep: a response then shows exactly what a later read shows.
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def _program_view(program: Program) -> dict[str, Any]:

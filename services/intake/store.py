@@ -209,9 +209,10 @@ def bucket_of(employee_id: str) -> str:
 class OrgChartStore:
     """``{employee_id: manager_id}`` in ``ORGCHART_BUCKETS`` documents, each carrying its own pending events.
 
-    Buckets keep whole-organisation uploads to a few dozen atomic writes (and relay acknowledgements) instead
-    of one per employee, while an employee's events stay in order (same bucket, same document). Employee ids
-    are stored as values, never as field names (they may contain dots).
+    Buckets keep a whole-organisation upload to a few dozen atomic writes (and relay acknowledgements)
+    instead of one per employee, while one employee's events stay in order (same bucket, same document).
+    Employee ids are values, never field names (they may contain dots), held in subdocuments (FerretDB v1
+    refuses nested arrays).
     """
 
     def __init__(self, db: Database) -> None:
@@ -230,7 +231,9 @@ class OrgChartStore:
         versions: dict[str, int] = {}
         for document in documents:
             versions[document["_id"]] = document.get(VERSION, 0)
-            managers.update((employee, manager) for employee, manager in document.get("employees", []))
+            managers.update(
+                (line["employee_id"], line["manager_id"]) for line in document.get("employees", [])
+            )
         return managers, versions
 
     def write(
@@ -244,7 +247,7 @@ class OrgChartStore:
         operations: list[Any] = []
         for bucket, chart in sorted(charts.items()):
             entries = sampled_entries(events.get(bucket, []), validated)
-            employees = [[employee, chart[employee]] for employee in sorted(chart)]
+            employees = [{"employee_id": e, "manager_id": chart[e]} for e in sorted(chart)]
             version = versions.get(bucket, 0)
             change = {"$set": {"employees": employees, VERSION: version + 1}}
             if entries:

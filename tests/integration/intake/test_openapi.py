@@ -1,0 +1,36 @@
+"""The OpenAPI document is complete: every route has a summary, schemas and its problem responses."""
+
+from __future__ import annotations
+
+PROBLEM_REF = "#/components/schemas/Problem"
+
+
+def test_every_route_documents_its_summary_request_response_and_problem_responses(intake):
+    spec = intake.client.get("/openapi.json").get_json()
+    operations = [
+        (method, path, op)
+        for path, ops in spec["paths"].items()
+        if path.startswith("/v1/")
+        for method, op in ops.items()
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
+    assert len(operations) == 18
+    for method, path, op in operations:
+        where = f"{method.upper()} {path}"
+        assert op.get("summary"), where
+        success = [code for code in op["responses"] if code.startswith("2")]
+        assert len(success) == 1 and "content" in op["responses"][success[0]], where
+        assert {"401", "403"} <= set(op["responses"]), where
+        for code, response in op["responses"].items():
+            if code[0] == "4":
+                assert response["content"]["application/problem+json"]["schema"]["$ref"] == PROBLEM_REF, where
+        if method in ("put", "patch") or path.endswith(("/withdraw", "/status", "/imports")):
+            assert op.get("requestBody", {}).get("content"), where
+        if "{" in path:
+            assert "404" in op["responses"] or path.startswith("/v1/orgchart"), where
+        if "requestBody" in op or op.get("parameters"):
+            assert "422" in op["responses"] or "{" in path, where
+    assert spec["paths"]["/v1/orgchart"]["put"]["requestBody"]["content"]["application/json"]["schema"][
+        "additionalProperties"
+    ]["nullable"]
+    assert spec["components"]["schemas"]["Problem"]["required"] == ["status", "title", "type"]

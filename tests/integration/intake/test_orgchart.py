@@ -1,0 +1,78 @@
+"""The org chart: HR's whole-organisation upload, lines from registrations and imports, events, problems."""
+
+from __future__ import annotations
+
+from shared.contracts import ORGCHART
+from tests.integration.intake.conftest import LEADER
+
+
+def test_uploading_the_orgchart_emits_one_event_per_new_or_changed_line_and_none_for_unchanged_ones(
+    intake, assert_published_contract
+):
+    chart = {"E1": None, "E2": "E1", "E3": "E2", "E4.x": "E2"}
+    first = intake.client.put("/v1/orgchart", json=chart, headers=intake.hr)
+    assert first.status_code == 200
+    assert first.get_json() == {"employees": 4, "upserted": 4, "removed": 0, "unchanged": 0, "problems": []}
+    same = intake.client.put("/v1/orgchart", json=chart, headers=intake.hr).get_json()
+    assert (same["upserted"], same["unchanged"]) == (0, 4)
+    moved = {"E1": None, "E2": "E1", "E3": "E1", "E5": "E3"}  # E3 moves, E5 joins, E4.x leaves
+    changed = intake.client.put("/v1/orgchart", json=moved, headers=intake.hr).get_json()
+    assert (changed["upserted"], changed["removed"], changed["unchanged"]) == (2, 1, 2)
+
+    with intake.worker():
+        envelopes = intake.published(ORGCHART, expected=6)
+        assert len(intake.published(ORGCHART, expected=7, timeout_s=3)) == 6  # nothing more comes
+    lines = [(e["_key"], e["data"]["manager_id"]) for e in envelopes]
+    assert sorted(lines) == sorted(
+        [("E1", None), ("E2", "E1"), ("E3", "E2"), ("E4.x", "E2"), ("E3", "E1"), ("E5", "E3")]
+    )
+    assert [m for k, m in lines if k == "E3"] == ["E2", "E1"]  # one employee's lines stay in order
+    assert {e["type"] for e in envelopes} == {"mentoring.orgchart.employee_upserted.v1"}
+    assert_published_contract(envelopes)
+
+
+def test_cycles_and_unknown_managers_are_reported_not_refused(intake):
+    chart = {"E1": None, "E2": "E3", "E3": "E4", "E4": "E2", "E5": "E404", "E6": "E6"}
+    upload = intake.client.put("/v1/orgchart", json=chart, headers=intake.hr)
+    assert upload.status_code == 200
+    problems = intake.client.get("/v1/orgchart/problems", headers=intake.admin).get_json()
+    assert problems["employees"] == 6
+    found = {(p["kind"], p["employee_id"], tuple(p["members"])) for p in problems["problems"]}
+    assert found == {
+        ("unknown_manager", "E5", ()),
+        ("cycle", "E2", ("E2", "E3", "E4")),
+        ("cycle", "E6", ("E6",)),
+    }
+    assert upload.get_json()["problems"] == problems["problems"]
+
+
+def test_registration_and_import_managers_feed_the_orgchart(intake, assert_published_contract):
+    program_id = intake.create_program()["program_id"]
+    intake.enrol(program_id, LEADER)  # manager_id E000010
+    csv = (
+        "employee_id,role,level,timezone,languages,topics_to_teach,manager_id\n"
+        "E000300,junior,2,Europe/Berlin,en,ai-tools,E000100\n"
+        "E000301,junior,3,Europe/Berlin,en,ai-tools,\n"
+    )
+    assert intake.upload(program_id, csv).status_code == 200
+    problems = intake.client.get("/v1/orgchart/problems", headers=intake.hr).get_json()
+    assert problems["employees"] == 2  # E000100 → E000010 and E000300 → E000100; a blank manager adds nothing
+    assert [p["employee_id"] for p in problems["problems"]] == ["E000100"]  # E000010 was never uploaded
+    with intake.worker():
+        envelopes = intake.published(ORGCHART, expected=2)
+    assert sorted((e["_key"], e["data"]["manager_id"]) for e in envelopes) == [
+        ("E000100", "E000010"),
+        ("E000300", "E000100"),
+    ]
+    assert_published_contract(envelopes)
+
+
+def test_only_hr_uploads_the_orgchart_and_malformed_ids_are_named(intake):
+    admin_try = intake.client.put("/v1/orgchart", json={"E1": None}, headers=intake.admin)
+    assert admin_try.status_code == 403
+    bad = intake.client.put("/v1/orgchart", json={"E1": None, "not an id": "E1", "E2": 7}, headers=intake.hr)
+    assert bad.status_code == 422
+    assert sorted(e["field"] for e in bad.get_json()["errors"]) == ["E2", "not an id"]
+    empty = intake.client.put("/v1/orgchart", json={}, headers=intake.hr)
+    assert empty.status_code == 422
+    assert intake.client.get("/v1/orgchart/problems", headers=intake.hr).get_json()["employees"] == 0
