@@ -61,56 +61,88 @@ def produce(settings: Settings, count: int) -> None:
     producer.close()
 
 
-def run_raw(settings: Settings, count: int) -> float:
+class RawLoop:
     """The baseline: decode JSON, upsert the projection document, commit per batch. Nothing else."""
-    collection = database_for(settings)["raw_participants"]
-    consumer = KafkaConsumer(
-        settings.topic(PARTICIPANTS),
-        **settings.kafka_client_options,
-        group_id=f"{settings.topic_prefix}raw",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        max_poll_records=500,
-    )
-    done = 0
-    started = time.perf_counter()
-    while done < count:
-        for records in consumer.poll(timeout_ms=500).values():
-            for record in records:
-                data = json.loads(record.value)["data"]
-                collection.update_one({"_id": data["participant_id"]}, {"$set": data}, upsert=True)
-                done += 1
-        consumer.commit()
-    elapsed = time.perf_counter() - started
-    consumer.close()
-    return elapsed
+
+    def __init__(self, settings: Settings) -> None:
+        self.collection = database_for(settings)["raw_participants"]
+        self.consumer = KafkaConsumer(
+            settings.topic(PARTICIPANTS),
+            **settings.kafka_client_options,
+            group_id=f"{settings.topic_prefix}raw",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=500,
+        )
+        self.done = 0
+
+    def consume_until(self, target: int) -> None:
+        while self.done < target:
+            for records in self.consumer.poll(timeout_ms=500).values():
+                for record in records:
+                    data = json.loads(record.value)["data"]
+                    self.collection.update_one({"_id": data["participant_id"]}, {"$set": data}, upsert=True)
+                    self.done += 1
+            self.consumer.commit()
+
+    def close(self) -> None:
+        self.consumer.close()
 
 
-def run_chassis(settings: Settings, count: int) -> float:
-    db = database_for(settings)
-    publisher = EventPublisher(settings)
-    participants = db["participants"]
+class ChassisLoop:
+    """The chassis consumer with a projection handler, exactly as a service worker runs it."""
 
-    def project(event) -> None:
-        upsert_if_newer(participants, event.data["participant_id"], event.data, event)
+    def __init__(self, settings: Settings) -> None:
+        self.db = database_for(settings)
+        self.publisher = EventPublisher(settings)
+        participants = self.db["participants"]
 
-    consumer = EventConsumer(
-        settings, "matching", [PARTICIPANTS], {"mentoring.participant.registered.v1": project}, db, publisher
-    )
-    started = time.perf_counter()
-    processed = 0
-    while processed < count:
-        processed += consumer.poll_once()
-    elapsed = time.perf_counter() - started
-    consumer.close()
-    publisher.close()
-    assert db[PROCESSED_EVENTS].count_documents({}) == count
-    return elapsed
+        def project(event) -> None:
+            upsert_if_newer(participants, event.data["participant_id"], event.data, event)
+
+        self.consumer = EventConsumer(
+            settings,
+            "matching",
+            [PARTICIPANTS],
+            {"mentoring.participant.registered.v1": project},
+            self.db,
+            self.publisher,
+        )
+        self.done = 0
+
+    def consume_until(self, target: int) -> None:
+        while self.done < target:
+            self.done += self.consumer.poll_once()
+
+    def close(self) -> None:
+        self.consumer.close()
+        self.publisher.close()
+
+
+def interleaved(settings: Settings, count: int, rounds: int) -> tuple[float, float]:
+    """Alternate raw and chassis in rounds over the same log, so machine load hits both alike."""
+    raw, chassis = RawLoop(settings), ChassisLoop(settings)
+    raw_s = chassis_s = 0.0
+    for round_number in range(1, rounds + 1):
+        target = count * round_number // rounds
+        started = time.perf_counter()
+        raw.consume_until(target)
+        raw_s += time.perf_counter() - started
+        started = time.perf_counter()
+        chassis.consume_until(target)
+        chassis_s += time.perf_counter() - started
+        print(f"round {round_number}/{rounds}: raw {raw_s:.1f} s, chassis {chassis_s:.1f} s", flush=True)
+    assert raw.done == chassis.done == count
+    assert chassis.db[PROCESSED_EVENTS].count_documents({}) == count
+    raw.close()
+    chassis.close()
+    return raw_s, chassis_s
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench.pipeline")
     parser.add_argument("--events", type=int, default=50_000)
+    parser.add_argument("--rounds", type=int, default=5, help="alternations of raw and chassis")
     args = parser.parse_args(argv)
     with ExitStack() as stack:
         if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("MONGODB_URI"):
@@ -127,13 +159,11 @@ def main(argv: list[str] | None = None) -> dict:
         )
         ensure_topics(settings)
         produce(settings, args.events)
-        raw_s = run_raw(settings, args.events)
-        print(f"raw: {args.events} events in {raw_s:.1f} s", flush=True)
-        chassis_s = run_chassis(settings, args.events)
-        print(f"chassis: {args.events} events in {chassis_s:.1f} s", flush=True)
+        raw_s, chassis_s = interleaved(settings, args.events, args.rounds)
         database_for(settings).client.drop_database(tag)
     result = {
         "events": args.events,
+        "rounds": args.rounds,
         "raw": {"seconds": round(raw_s, 3), "events_per_s": round(args.events / raw_s, 1)},
         "chassis": {"seconds": round(chassis_s, 3), "events_per_s": round(args.events / chassis_s, 1)},
         "ratio": round(raw_s / chassis_s, 3),
