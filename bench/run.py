@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHES = (["-m", "bench.pipeline"], ["-m", "bench.matching_bench"])
+BENCHES = (["-m", "bench.pipeline"], ["-m", "bench.matching_bench"], ["-m", "bench.intake_bench"])
 
 
 def main() -> int:

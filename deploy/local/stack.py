@@ -81,7 +81,7 @@ def _wait_healthy(timeout_s: float = 90.0) -> None:
 
 
 def _load_demo(env: dict[str, str]) -> str:
-    """Enrol a seeded demo cohort through intake's public API, exactly as a client would."""
+    """Upload the demo organisation's org chart and enrol a seeded cohort through intake's public API."""
     from shared.auth import dev_token
     from shared.config import Settings
     from shared.demo import demo_program, generate_cohort, generate_organisation
@@ -101,6 +101,15 @@ def _load_demo(env: dict[str, str]) -> str:
         f"{base}/programs/{program_id}/status", json={"status": "enrolling"}, timeout=10
     ).raise_for_status()
     organisation = generate_organisation(seed=7, employees=2000)
+    # HR uploads the whole organisation first, so matching knows every reporting line before anyone enrols.
+    chart = session.put(f"{base}/orgchart", json=organisation.manager_of, timeout=120)
+    chart.raise_for_status()
+    lines = chart.json()
+    print(
+        f"demo: org chart of {lines['employees']} employees uploaded "
+        f"({lines['upserted']} reporting lines published, {len(lines['problems'])} problems)",
+        flush=True,
+    )
     enrolled = 0
     for participant in generate_cohort(organisation, program_id, leaders=40, juniors=60, seed=7):
         if not all(participant["consent"].values()):
