@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable, Iterable
 
 from flask import Flask, Response, g, jsonify, render_template_string, request
-from flask_smorest import Api, Blueprint
+from flask_smorest import Blueprint
 from kafka.admin import KafkaAdminClient
 from pymongo.database import Database
 
@@ -18,6 +18,7 @@ from shared.auth import TokenVerifier
 from shared.config import Settings
 from shared.logging import configure_logging, request_id_var
 from shared.mongo import CHASSIS_INDEXES, IndexSpec, database_for, ensure_indexes, ping
+from shared.openapi import ProblemApi, ProblemResponsesPlugin
 
 log = logging.getLogger(__name__)
 ReadinessCheck = Callable[[], None]
@@ -98,7 +99,7 @@ def create_base_app(
     ensure_indexes(db, [*CHASSIS_INDEXES, *indexes])
 
     metrics.init_app(app, settings.service_name)
-    api = Api(app)
+    api = ProblemApi(app, spec_kwargs={"extra_plugins": [ProblemResponsesPlugin()]})
     errors.init_app(app)  # after Api(): flask-smorest registers its own HTTPException handler
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

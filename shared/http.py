@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, fields, validate
 
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 100_000  # deeper paging is a sign of a missing filter; it also keeps skip() inside int64
 
 
 class StrictSchema(Schema):
@@ -17,7 +18,7 @@ class StrictSchema(Schema):
 
 
 class PageQuery(StrictSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
 
 
@@ -34,6 +35,9 @@ class ProblemSchema(Schema):
     status = fields.Integer(required=True)
     detail = fields.String()
     instance = fields.String(allow_none=True)
+    code = fields.String(
+        metadata={"description": "machine-readable reason a rule refused (service-specific)"}
+    )
     errors = fields.List(fields.Nested(ProblemFieldError), metadata={"description": "one per bad field"})
 
 

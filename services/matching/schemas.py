@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import INCLUDE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
 from shared.contracts import DECLINE_REASONS, PAIRING_STATES, ParticipantPayload, ProgramPayload
-from shared.http import PageQuery, PageSchema, StrictSchema
+from shared.http import PageQuery, PageSchema, ProblemSchema, StrictSchema
 
 ID = fields.String
 
@@ -29,24 +29,10 @@ class ProjectedProgram(ProgramPayload):
         unknown = "exclude"
 
 
-class Problem(Schema):
-    """RFC 9457 problem details; ``errors`` names each bad field, ``code`` says which rule refused."""
-
-    class Meta:
-        unknown = INCLUDE
-
-    type = fields.String(metadata={"example": "about:blank"})
-    title = fields.String(required=True)
-    status = fields.Integer(required=True)
-    detail = fields.String()
-    instance = fields.String()
-    code = fields.String(
-        metadata={
-            "description": "run_in_progress, stale_projection, empty_cohort, all_pairs_infeasible, "
-            "program_status, invalid_transition, stale_run, dry_run, already_published, nothing_to_publish"
-        }
-    )
-    errors = fields.List(fields.Dict(), metadata={"description": "[{field, message}]"})
+# Problem details are the chassis' (one schema for every service). Matching's ``code`` values:
+# run_in_progress, stale_projection, empty_cohort, all_pairs_infeasible, program_status,
+# invalid_transition, stale_run, dry_run, already_published, nothing_to_publish.
+Problem = ProblemSchema
 
 
 # -- match runs -------------------------------------------------------------------------------------

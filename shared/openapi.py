@@ -1,0 +1,53 @@
+"""OpenAPI for every service: error responses documented as RFC 9457 problem+json, on every operation."""
+
+from __future__ import annotations
+
+import http
+
+from apispec import BasePlugin
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+
+from shared.errors import PROBLEM_JSON
+from shared.http import ProblemSchema
+
+# Status codes any authenticated /v1 operation can answer, whatever the route.
+EVERY_OPERATION = {"401": "UNAUTHORIZED", "403": "FORBIDDEN", "500": "INTERNAL_SERVER_ERROR"}
+WITH_BODY = {"400": "BAD_REQUEST", "413": "REQUEST_ENTITY_TOO_LARGE", "422": "UNPROCESSABLE_ENTITY"}
+WITH_QUERY = {"422": "UNPROCESSABLE_ENTITY"}
+
+
+class ProblemResponsesPlugin(BasePlugin):
+    """Adds the error responses the chassis really gives to each operation that does not list them."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        if not path or not path.startswith("/v1") or not operations:
+            return
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            codes = dict(EVERY_OPERATION)
+            if operation.get("requestBody"):
+                codes |= WITH_BODY
+            if any(p.get("in") == "query" for p in operation.get("parameters", []) if isinstance(p, dict)):
+                codes |= WITH_QUERY
+            if "{" in path:
+                codes["404"] = "NOT_FOUND"
+            for code, name in codes.items():
+                responses.setdefault(code, name)
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api whose default error responses are problem+json with the ProblemSchema."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
