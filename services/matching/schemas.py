@@ -57,7 +57,7 @@ class MatchRunRequest(StrictSchema):
     seed = fields.Integer(
         load_default=0, validate=validate.Range(0, 2**31 - 1), metadata={"description": "tie-breaking"}
     )
-    weights = fields.Nested(WeightOverrides, load_default=None)
+    weights = fields.Nested(WeightOverrides, metadata={"description": "per-run weight overrides"})
     expected_leaders = fields.Integer(
         validate=validate.Range(min=0),
         metadata={"description": "refuse (409 stale_projection) if matching has seen fewer enrolled leaders"},
