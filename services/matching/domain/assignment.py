@@ -1,11 +1,12 @@
 """Exact optimum of a capacitated bipartite matching: most leaders paired first, then the highest total.
 
 Edges carry integer micro-point scores. The lexicographic objective is one linear objective: every
-paired leader is worth ``bonus`` (more than any total score) plus its score. Unit capacities use the
-sparse Jonker-Volgenant LAP (``min_weight_full_bipartite_matching``) with one "stay unpaired" column per
-leader (a dense ``linear_sum_assignment`` for small cohorts); capacities above one use OR-Tools
-min-cost flow. ``certify`` proves an optimum found on a
-pruned candidate graph is optimal on the full graph, via dual potentials of the residual network.
+paired leader is worth ``bonus`` (more than any total score) plus its score. Small cohorts with unit
+capacities use a dense ``linear_sum_assignment``; everything else OR-Tools' maximum flow of minimum
+cost (``solve_max_flow_with_min_cost``: the most pairs, then the best total among those), which
+optimises the same objective with costs of the scores alone (a narrower cost range: fewer
+cost-scaling phases). ``certify`` proves an optimum found on a pruned candidate graph is optimal on the
+full graph, via dual potentials of the residual network.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from __future__ import annotations
 import numpy as np
 from ortools.graph.python import min_cost_flow
 from scipy.optimize import linear_sum_assignment
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from .scoring import SCORE_SCALE
 
@@ -32,12 +31,9 @@ def optimal_assignment(
     """Indices (into the edge arrays) of the chosen edges of an optimal matching."""
     if len(li) == 0 or n_leaders == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    bonus = pairing_bonus(n_leaders)
-    if np.all(capacities[np.unique(ji)] <= 1):
-        if n_leaders * len(capacities) <= DENSE_LIMIT:
-            return _dense_lap(n_leaders, len(capacities), li, ji, micro, bonus)
-        return _lap(n_leaders, len(capacities), li, ji, micro, bonus)
-    return _min_cost_flow(n_leaders, capacities, li, ji, micro, bonus)
+    if n_leaders * len(capacities) <= DENSE_LIMIT and np.all(capacities[np.unique(ji)] <= 1):
+        return _dense_lap(n_leaders, len(capacities), li, ji, micro, pairing_bonus(n_leaders))
+    return _min_cost_flow(n_leaders, capacities, li, ji, micro)
 
 
 def _edge_positions(m: int, li, ji, rows, cols) -> np.ndarray:
@@ -55,30 +51,18 @@ def _dense_lap(n: int, m: int, li, ji, micro, bonus):
     return chosen, np.ones(len(chosen), dtype=np.int64)
 
 
-def _lap(n: int, m: int, li, ji, micro, bonus):
-    ceiling = bonus + SCORE_SCALE + 1
-    rows = np.concatenate([li, np.arange(n)])
-    cols = np.concatenate([ji, m + np.arange(n)])
-    costs = np.concatenate([ceiling - (bonus + micro), np.full(n, ceiling)]).astype(np.float64)
-    graph = csr_matrix((costs, (rows, cols)), shape=(n, m + n))
-    row_ind, col_ind = min_weight_full_bipartite_matching(graph)
-    paired = col_ind < m
-    chosen = _edge_positions(m, li, ji, row_ind[paired], col_ind[paired])
-    return chosen, np.ones(len(chosen), dtype=np.int64)
-
-
-def _min_cost_flow(n: int, capacities: np.ndarray, li, ji, micro, bonus):
+def _min_cost_flow(n: int, capacities: np.ndarray, li, ji, micro):
     m = len(capacities)
     source, sink = n + m, n + m + 1
     flow = min_cost_flow.SimpleMinCostFlow()
-    tails = np.concatenate([np.full(n, source), li, n + np.arange(m), [source]])
-    heads = np.concatenate([np.arange(n), n + ji, np.full(m, sink), [sink]])
-    caps = np.concatenate([np.ones(n), np.ones(len(li)), capacities, [n]]).astype(np.int64)
-    costs = np.concatenate([np.zeros(n), -(bonus + micro), np.zeros(m), [0]]).astype(np.int64)
+    tails = np.concatenate([np.full(n, source), li, n + np.arange(m)])
+    heads = np.concatenate([np.arange(n), n + ji, np.full(m, sink)])
+    caps = np.concatenate([np.ones(n + len(li), dtype=np.int64), capacities.astype(np.int64)])
+    costs = np.concatenate([np.zeros(n, np.int64), -np.asarray(micro, np.int64), np.zeros(m, np.int64)])
     flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
     flow.set_node_supply(source, n)
     flow.set_node_supply(sink, -n)
-    status = flow.solve()
+    status = flow.solve_max_flow_with_min_cost()
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min-cost flow failed with status {status}")
     flows = flow.flows(np.arange(n, n + len(li)))
@@ -94,12 +78,15 @@ def certify(
     micro: np.ndarray,
     chosen: np.ndarray,
     max_rounds: int = 2000,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Dual potentials ``(leader_pot, junior_pot)`` proving ``chosen`` optimal on the candidate graph.
 
     Any edge (i, j) left out of the candidate graph cannot improve the matching when
     ``bonus + score(i, j) <= leader_pot[i] - junior_pot[j]`` (non-negative reduced cost).
     Returns None if Bellman-Ford does not settle within ``max_rounds`` (the caller falls back).
+    ``start`` (potentials of an earlier, smaller graph) warm-starts the relaxation: any start converges
+    to valid potentials when the residual network has no negative cycle, a near-valid one in few rounds.
     """
     n, m = n_leaders, len(capacities)
     hub = n + m
@@ -132,6 +119,8 @@ def certify(
     starts = np.flatnonzero(np.r_[True, heads[1:] != heads[:-1]])
     targets = heads[starts]
     potential = np.zeros(hub + 1, dtype=np.int64)
+    if start is not None:
+        potential[:n], potential[n:hub] = start
     for _ in range(max_rounds):
         best = np.minimum.reduceat(potential[tails] + costs, starts)
         improved = best < potential[targets]

@@ -1,8 +1,10 @@
-"""Candidate pairs for large cohorts: each leader's best juniors plus each junior's best leader per block.
+"""Candidate pairs for large cohorts: each leader's best juniors plus each junior's best leaders.
 
 The junior side matters: a junior nobody ranks highly can still be the only way to pair one more
-leader. Every feasible pair is also kept in compressed rows (``indptr``/``cols``/``values``) so the
-solver can check, exactly and cheaply, that no left-out pair could improve the optimum.
+leader, and a popular junior (capacity k) ends up with leaders who rank it far down their lists, so
+each junior keeps its ``per_junior`` best leaders of the whole cohort. Every feasible pair is also kept
+in compressed rows (``indptr``/``cols``/``values``) so the solver can check, exactly and cheaply, that
+no left-out pair could improve the optimum.
 """
 
 from __future__ import annotations
@@ -42,55 +44,64 @@ class Candidates:
         self.member[positions] = True
 
 
-def generate(ctx: MatchContext, per_leader: int | None) -> Candidates:
+def _filler(rows: int, m: int) -> np.ndarray:
+    """Distinct values in [-2, -1) to stand in for infeasible pairs: below every score, and distinct so
+    that no run of equal values sends the partial selections down their slow path."""
+    return (-1.0 - np.arange(rows * m, dtype=np.float64).reshape(rows, m) / (rows * m)).astype(np.float32)
+
+
+def generate(ctx: MatchContext, per_leader: int | None, per_junior: int | None = None) -> Candidates:
     """Score and check every pair block by block; keep all feasible pairs or the best per side.
 
-    Pruning picks each leader's ``per_leader`` best juniors and each junior's best leader per block
-    with a linear-time partial selection on the dense block (no sort), marking them in a block mask so
-    the candidate list comes out sorted and duplicate-free.
+    Pruning keeps each leader's ``per_leader`` best juniors and each junior's ``per_junior`` best
+    leaders (default ``per_leader``): linear-time partial selections (``np.partition``, values only) on
+    the dense score blocks give each leader's and each junior's threshold score, and a pair is a
+    candidate when it reaches either threshold (ties may add a few pairs; more candidates never cost
+    optimality, the certificate covers every pair).
     """
     n, m = len(ctx.leaders), len(ctx.juniors)
     pruning = per_leader is not None and per_leader < m
-    li, ji, micro, all_cols, all_values, members = [], [], [], [], [], []
+    per_junior = per_leader if per_junior is None else per_junior
+    flats, all_values, thresholds_l, tops_j = [], [], [], []
     count = np.zeros(n, dtype=np.int64)
+    filler = _filler(min(BLOCK_ROWS, n), m) if pruning else None
     for start in range(0, n, BLOCK_ROWS):
         rows = np.arange(start, min(start + BLOCK_ROWS, n))
         scores, overlap = block_scores(ctx, rows)
         feasible = feasible_block(ctx, rows, overlap)
+        del overlap
         count[rows] = feasible.sum(axis=1)
-        r, c = np.nonzero(feasible)
-        values = to_micro(scores[r, c])
-        all_cols.append(c.astype(np.int32))
-        all_values.append(values)
+        flat = np.flatnonzero(feasible)
+        all_values.append(to_micro(scores.ravel()[flat]))
+        flats.append(flat + start * m)
         if not pruning:
-            li.append(rows[r])
-            ji.append(c)
-            micro.append(values)
-            members.append(np.ones(len(r), dtype=bool))
             continue
-        # distinct integer keys (score, then lower junior index first; infeasible below every feasible)
-        # keep the selection linear: ties would push introselect towards its slow path
-        column = np.arange(m, dtype=np.int64)
-        keys = to_micro(scores) * m + (m - 1 - column)
-        np.copyto(keys, -1 - column, where=~feasible)
-        chosen = np.zeros_like(feasible)
-        top = np.argpartition(keys, m - per_leader, axis=1)[:, m - per_leader :]
-        chosen[np.arange(len(rows))[:, None], top] = True
-        chosen[keys.argmax(axis=0), column] = True
-        chosen &= feasible
-        member = chosen[r, c]
-        members.append(member)
-        li.append(rows[r[member]])
-        ji.append(c[member])
-        micro.append(values[member])
+        np.copyto(scores, filler[: len(rows)], where=~feasible)
+        thresholds_l.append(np.partition(scores, m - per_leader, axis=1)[:, m - per_leader])
+        if per_junior and len(rows) > per_junior:
+            tops_j.append(np.partition(scores, len(rows) - per_junior, axis=0)[len(rows) - per_junior :])
+        elif per_junior:
+            tops_j.append(scores)
 
     def cat(parts, dtype=np.int64):
         return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
     indptr = np.concatenate([[0], np.cumsum(count)])
+    flat, values = cat(flats), cat(all_values)
+    cols = (flat % m).astype(np.int32) if m else np.zeros(0, dtype=np.int32)
+    leader_of = np.repeat(np.arange(n), count)
+    if not pruning:
+        member = np.ones(len(cols), dtype=bool)
+    else:
+        member = values >= to_micro(cat(thresholds_l, np.float32))[leader_of]
+        if tops_j:
+            tops = np.vstack(tops_j)
+            if len(tops) > per_junior:
+                tops = np.partition(tops, len(tops) - per_junior, axis=0)[len(tops) - per_junior :]
+            member |= values >= to_micro(tops.min(axis=0))[cols]
     return Candidates(
-        cat(li), cat(ji), cat(micro), pruning, count, indptr, cat(all_cols, np.int32), cat(all_values),
-        cat(members, bool),
+        leader_of[member], cols[member].astype(np.int64), values[member], pruning, count, indptr, cols,
+        values, member,
     )  # fmt: skip
 
 

@@ -87,6 +87,26 @@ def _person_issues(p: Participant, role: str, capacity: int) -> tuple[tuple[str,
     return tuple(issues)
 
 
+def _reporting_lines_above(
+    people: Sequence[Participant], manager_of: Mapping[str, str | None]
+) -> dict[str, str | None]:
+    """The chart entries of the cohort and of everyone above them: all a reporting-chain check between
+    cohort members needs (the rest of a large organisation is never walked)."""
+    chart: dict[str, str | None] = {}
+    for p in people:
+        chart.setdefault(p.employee_id, manager_of.get(p.employee_id, p.manager_id))
+    frontier = [m for m in chart.values() if m is not None]
+    while frontier:
+        above = []
+        for employee in frontier:
+            if employee not in chart and employee in manager_of:
+                chart[employee] = manager = manager_of[employee]
+                if manager is not None:
+                    above.append(manager)
+        frontier = above
+    return chart
+
+
 def build_context(
     leaders: Iterable[Participant],
     juniors: Iterable[Participant],
@@ -101,10 +121,7 @@ def build_context(
     weights = rules.weights
     focus = set(rules.focus_areas)
 
-    chart = dict(manager_of or {})
-    for p in people:
-        chart.setdefault(p.employee_id, p.manager_id)
-    org = build_org_index(chart, [p.employee_id for p in people])
+    org = build_org_index(_reporting_lines_above(people, manager_of or {}), [p.employee_id for p in people])
 
     topics = sorted({t for p in people for t in (*p.topics_to_learn, *p.topics_to_teach)} | focus)
     learn = _multi_hot([p.topics_to_learn for p in leaders], topics)

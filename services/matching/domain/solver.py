@@ -26,6 +26,7 @@ from .scoring import SCORE_SCALE, component_scores
 DEFAULT_CANDIDATES = 32
 MAX_REPAIR_ROUNDS = 6
 REPAIR_MARGIN = SCORE_SCALE // 50  # also add pairs within 0.02 of improving: fewer repair rounds
+WARM_CHECK_ROUNDS = 32  # relaxation rounds before a repair re-solves instead of re-checking
 
 
 @dataclass(frozen=True)
@@ -75,45 +76,75 @@ class MatchResult:
 
 
 def _solve_certified(ctx, cand: Candidates, capacities, seed, stats):
+    """Optimum on the candidate graph, then proof (or repair) that it is optimal for the full cohort.
+
+    A repair first adds the left-out pairs that could improve the optimum and re-checks the current
+    optimum on the enlarged graph with warm-started potentials; only when that check fails (a
+    negative cycle: the new pairs do improve it) is the enlarged graph solved again.
+    """
     n, m = len(ctx.leaders), len(ctx.juniors)
     rng = np.random.default_rng(seed)
     perm_l, perm_j = rng.permutation(n), rng.permutation(m)
     bonus = pairing_bonus(n)
     caps_perm = np.empty_like(capacities)
     caps_perm[perm_j] = capacities
-    for round_no in range(MAX_REPAIR_ROUNDS + 1):
+    solves = 0
+
+    def solve_candidates():
         order = np.lexsort((perm_j[cand.ji], perm_l[cand.li]))
         cand.li, cand.ji, cand.micro = cand.li[order], cand.ji[order], cand.micro[order]
         chosen, _ = optimal_assignment(n, caps_perm, perm_l[cand.li], perm_j[cand.ji], cand.micro)
-        stats["rounds"] = round_no + 1
-        if not cand.pruned:
-            stats["certified"] = "complete candidate graph"
-            return cand, chosen
-        potentials = certify(n, caps_perm, perm_l[cand.li], perm_j[cand.ji], cand.micro, chosen)
-        if potentials is None or round_no == MAX_REPAIR_ROUNDS:
+        return chosen
+
+    chosen = solve_candidates()
+    solves += 1
+    stats["rounds"] = 1
+    if not cand.pruned:
+        stats["certified"] = "complete candidate graph"
+        return cand, chosen
+    potentials = certify(n, caps_perm, perm_l[cand.li], perm_j[cand.ji], cand.micro, chosen)
+    for _ in range(MAX_REPAIR_ROUNDS):
+        if potentials is None:
             break
         extra = improving_pairs(cand, bonus, potentials[0][perm_l], potentials[1][perm_j], REPAIR_MARGIN)
         if len(extra[0]) == 0:
             stats["certified"] = "dual potentials"
+            stats["solves"] = solves
             return cand, chosen
         cand.add(*extra)
         stats.setdefault("edges_added", []).append(len(extra[0]))
+        stats["rounds"] += 1
+        edges = (n, caps_perm, perm_l[cand.li], perm_j[cand.ji], cand.micro)
+        potentials = certify(*edges, chosen, max_rounds=WARM_CHECK_ROUNDS, start=potentials)
+        if potentials is None:  # the new pairs improve the optimum: solve again
+            chosen = solve_candidates()
+            solves += 1
+            potentials = certify(n, caps_perm, perm_l[cand.li], perm_j[cand.ji], cand.micro, chosen)
     stats["certified"] = "fallback to every feasible pair"
     return _solve_certified(ctx, generate(ctx, None), capacities, seed, stats)
 
 
 def solve(
-    ctx: MatchContext, seed: int = 0, candidates_per_leader: int | None = DEFAULT_CANDIDATES
+    ctx: MatchContext,
+    seed: int = 0,
+    candidates_per_leader: int | None = DEFAULT_CANDIDATES,
+    candidates_per_junior: int | None = None,
 ) -> MatchResult:
     """Propose the globally optimal pairing of the cohort, each proposal explained.
 
-    ``candidates_per_leader=None`` solves on every feasible pair (no pruning).
+    ``candidates_per_leader=None`` solves on every feasible pair (no pruning). Each junior keeps its
+    ``candidates_per_junior`` best leaders too (default: ``candidates_per_leader`` per place of the
+    largest capacity; 0: none).
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
     n, m = len(ctx.leaders), len(ctx.juniors)
     capacities = np.where(ctx.eligible_j, ctx.capacity_j, 0)
-    cand = generate(ctx, candidates_per_leader)
+    per_junior = candidates_per_junior
+    if per_junior is None and candidates_per_leader is not None and m:
+        # a junior with k places wants k times the leaders in its list
+        per_junior = candidates_per_leader * max(1, int(capacities.max()))
+    cand = generate(ctx, candidates_per_leader, per_junior)
     timings["candidates"] = time.perf_counter() - started
     stats: dict[str, Any] = {"leaders": n, "juniors": m, "feasible_pairs": int(cand.feasible_count.sum())}
     stats["candidate_edges"] = len(cand.li)

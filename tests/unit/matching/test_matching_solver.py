@@ -113,10 +113,14 @@ def test_pruned_candidates_reach_the_same_optimum_as_every_pair(rules):
     ]  # fmt: skip
     ctx = build_context(leaders, juniors, rules)
     full = solve(ctx, candidates_per_leader=None)
+    repaired = 0
     for k in (1, 2, 5):
-        pruned = solve(ctx, candidates_per_leader=k)
-        assert (pruned.matched_count, pruned.total_score) == (full.matched_count, full.total_score)
-        assert pruned.stats["certified"]
+        for per_junior in (None, 0):
+            pruned = solve(ctx, candidates_per_leader=k, candidates_per_junior=per_junior)
+            assert (pruned.matched_count, pruned.total_score) == (full.matched_count, full.total_score)
+            assert pruned.stats["certified"] == "dual potentials"
+            repaired += bool(pruned.stats.get("edges_added"))
+    assert repaired  # the candidate graph alone was not enough at least once: the repair did the rest
 
 
 def test_dry_run_diff_lists_added_removed_and_unchanged():
