@@ -32,6 +32,9 @@ OUTBOX_COLLECTIONS = (MATCH_RUNS, PAIRINGS)
 VERSION = "_version"
 LOCK_TTL = timedelta(minutes=5)
 BATCH = 10_000  # one round trip for a whole cohort (FerretDB answers small default batches slowly)
+# ids per `_id: {$in: [...]}` look-up: FerretDB pushes at most 1,000 down to the _id index (more scan the
+# whole collection) and re-checks every returned document against the list (quadratic in its length)
+ID_CHUNK = 200
 
 HIDDEN = {"_id": 0, "_event_time": 0, "_event_id": 0, "_erased": 0}
 AGGREGATE_HIDDEN = {"_id": 0, OUTBOX_FIELD: 0, PENDING_FLAG: 0}
@@ -117,15 +120,22 @@ class ProjectionStore:
 
     def reporting_lines(self, employee_ids: Iterable[str], max_depth: int = 64) -> dict[str, str | None]:
         """The org-chart entries of these employees and all their managers up to the top (one query
-        per level), which is all a reporting-chain check between them needs."""
+        per level and ``ID_CHUNK`` ids, each an _id index look-up), which is all a reporting-chain check
+        between them needs."""
         chart: dict[str, str | None] = {}
         frontier = set(employee_ids)
         for _ in range(max_depth):
             frontier -= set(chart)
             if not frontier:
                 break
-            query = {"_id": {"$in": sorted(frontier)}}
-            found = list(self.db[ORGCHART].find(query, {"manager_id": 1}, batch_size=BATCH))
+            wanted = sorted(frontier)
+            found = [
+                entry
+                for start in range(0, len(wanted), ID_CHUNK)
+                for entry in self.db[ORGCHART].find(
+                    {"_id": {"$in": wanted[start : start + ID_CHUNK]}}, {"manager_id": 1}, batch_size=BATCH
+                )
+            ]
             for entry in found:
                 chart[entry["_id"]] = entry.get("manager_id")
             frontier = {e.get("manager_id") for e in found if e.get("manager_id")} - set(chart)
