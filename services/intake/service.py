@@ -18,7 +18,14 @@ from typing import Any
 from pymongo.database import Database
 
 from services.intake import store
-from services.intake.domain import OrgChart, Participant, Program, RetentionPolicy, diff_org_charts
+from services.intake.domain import (
+    OrgChart,
+    OrgChartDiff,
+    Participant,
+    Program,
+    RetentionPolicy,
+    diff_org_charts,
+)
 from services.intake.events import envelopes
 from services.intake.importer import RowRejection, decode_upload, import_participants
 from shared.auth import Principal
@@ -27,7 +34,6 @@ from shared.metrics import PARTICIPANTS_REGISTERED
 
 Clock = Callable[[], datetime]
 STAFF_READERS = ("admin", "hr", "service")
-ORGCHART_ATTEMPTS = 5
 
 
 def _now() -> datetime:
@@ -314,7 +320,7 @@ class IntakeService:
     # -- org chart ----------------------------------------------------------------------------------
     def replace_orgchart(self, managers: Mapping[str, str | None]) -> dict[str, Any]:
         """HR uploads the whole organisation; only new or changed reporting lines emit events."""
-        diff = self._write_orgchart(lambda old: dict(managers), everything=True)
+        diff = self._write_orgchart(diff_org_charts(self.orgchart.load(), managers))
         problems = OrgChart(managers).problems()
         return {
             "employees": len(managers),
@@ -325,47 +331,21 @@ class IntakeService:
         }
 
     def orgchart_problems(self) -> dict[str, Any]:
-        managers, _ = self.orgchart.load()
-        chart = OrgChart(managers)
+        chart = OrgChart(self.orgchart.load())
         return {"employees": len(chart), "problems": [problem.to_dict() for problem in chart.problems()]}
 
     def _merge_orgchart(self, managers: Mapping[str, str | None]) -> None:
         """Lay reporting lines from a registration or an import over the chart (others stay as they are)."""
-        self._write_orgchart(lambda old: {**old, **managers}, buckets={store.bucket_of(e) for e in managers})
+        old = self.orgchart.load({store.bucket_of(e) for e in managers})
+        self._write_orgchart(diff_org_charts({e: old[e] for e in managers if e in old}, managers))
 
-    def _write_orgchart(
-        self,
-        build: Callable[[dict[str, str | None]], dict[str, str | None]],
-        *,
-        buckets: set[str] | None = None,
-        everything: bool = False,
-    ):
-        """Diff the new chart against the stored one and write only changed buckets, with their events.
-
-        Retried on a concurrent change: the diff is recomputed, so earlier attempts' writes are not repeated.
-        """
-        for attempt in range(ORGCHART_ATTEMPTS):
-            old, versions = self.orgchart.load(None if everything else buckets)
-            new = build(old)
-            diff = diff_org_charts(old, new)
-            touched = {store.bucket_of(e) for e in diff.upserted} | {store.bucket_of(e) for e in diff.removed}
-            if not touched:
-                return diff
-            charts: dict[str, dict[str, str | None]] = {bucket: {} for bucket in touched}
-            for employee, manager in new.items():
-                bucket = store.bucket_of(employee)
-                if bucket in charts:
-                    charts[bucket][employee] = manager
-            events: dict[str, list] = defaultdict(list)
-            for event in envelopes(diff.events()):
-                events[store.bucket_of(event.subject or "")].append(event)
-            try:
-                self.orgchart.write(charts, events, versions)
-                return diff
-            except Conflict:
-                if attempt == ORGCHART_ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable")
+    def _write_orgchart(self, diff: OrgChartDiff) -> OrgChartDiff:
+        """Write only the changed lines, each bucket's lines together with their events."""
+        events: dict[str, list] = defaultdict(list)
+        for event in envelopes(diff.events()):
+            events[store.bucket_of(event.subject or "")].append(event)
+        self.orgchart.write(diff.upserted, diff.removed, events)
+        return diff
 
 
 def _reject_lost_races(report: Any, failed: set[str]) -> None:

@@ -31,7 +31,7 @@ OUTBOX_COLLECTIONS = (PROGRAMS, PARTICIPANTS, ORGCHART)
 VERSION = "_version"
 WRITE_TOKEN = "_write"
 ENROLMENT_KEY = "enrolment_key"
-ORGCHART_BUCKETS = 64
+ORGCHART_BUCKETS = 256
 DUPLICATE_KEY = 11000
 LEGACY_UNIQUE_INDEX = "program_id_1_employee_id_1"
 INDEXES = [
@@ -203,70 +203,80 @@ def _update(
 
 def bucket_of(employee_id: str) -> str:
     """The org chart is kept in a fixed number of documents; an employee always lives in the same one."""
-    return f"bucket-{zlib.crc32(employee_id.encode()) % ORGCHART_BUCKETS:02d}"
+    return f"bucket-{zlib.crc32(employee_id.encode()) % ORGCHART_BUCKETS:03d}"
+
+
+def _line_field(employee_id: str) -> str:
+    # Employee ids may hold '.' (a path separator) and start with a digit (an array index to some servers):
+    # prefix them and swap '.' for '~', which an employee id never contains.
+    return "e_" + employee_id.replace(".", "~")
+
+
+def _employee_of(field: str) -> str:
+    return field[2:].replace("~", ".")
 
 
 class OrgChartStore:
     """``{employee_id: manager_id}`` in ``ORGCHART_BUCKETS`` documents, each carrying its own pending events.
 
-    Buckets keep a whole-organisation upload to a few dozen atomic writes (and relay acknowledgements)
+    Buckets keep a whole-organisation upload to a few hundred atomic writes (and relay acknowledgements)
     instead of one per employee, while one employee's events stay in order (same bucket, same document).
-    Employee ids are values, never field names (they may contain dots), held in subdocuments (FerretDB v1
-    refuses nested arrays).
+    Each write sets or unsets only the lines that changed and appends their events in the same
+    single-document update, so concurrent writers to one bucket commute (no version check is needed, and
+    the write is addressed by ``_id`` alone, the one filter FerretDB v1 serves without a collection scan):
+    the stored line always equals the last event published for it.
     """
 
     def __init__(self, db: Database) -> None:
         self.collection = db[ORGCHART]
 
-    def load(self, buckets: Iterable[str] | None = None) -> tuple[dict[str, str | None], dict[str, int]]:
-        """The chart (or the given buckets of it) and each bucket's version."""
+    def load(self, buckets: Iterable[str] | None = None) -> dict[str, str | None]:
+        """The chart, or only the lines held in the given buckets."""
         wanted = sorted(set(buckets)) if buckets is not None else None
         if wanted is not None and len(wanted) == 1:
-            found = self.collection.find_one({"_id": wanted[0]}, {"employees": 1, VERSION: 1})
+            found = self.collection.find_one({"_id": wanted[0]}, {"lines": 1})
             documents = [found] if found else []
         else:
             query = {} if wanted is None else {"_id": {"$in": wanted}}
-            documents = list(self.collection.find(query, {"employees": 1, VERSION: 1}))
+            documents = list(self.collection.find(query, {"lines": 1}))
         managers: dict[str, str | None] = {}
-        versions: dict[str, int] = {}
         for document in documents:
-            versions[document["_id"]] = document.get(VERSION, 0)
             managers.update(
-                (line["employee_id"], line["manager_id"]) for line in document.get("employees", [])
+                (_employee_of(field), manager) for field, manager in document.get("lines", {}).items()
             )
-        return managers, versions
+        return managers
 
     def write(
         self,
-        charts: Mapping[str, Mapping[str, str | None]],
+        upserted: Mapping[str, str | None],
+        removed: Iterable[str],
         events: Mapping[str, list[Event]],
-        versions: Mapping[str, int],
     ) -> None:
-        """Replace each given bucket's employees and append its events; Conflict if any bucket moved on."""
+        """Set ``upserted`` lines, drop ``removed`` ones, append the events: one write per bucket."""
+        changes: dict[str, dict[str, Any]] = {}
+        for employee, manager in upserted.items():
+            changes.setdefault(bucket_of(employee), {}).setdefault("$set", {})[
+                f"lines.{_line_field(employee)}"
+            ] = manager
+        for employee in removed:
+            changes.setdefault(bucket_of(employee), {}).setdefault("$unset", {})[
+                f"lines.{_line_field(employee)}"
+            ] = ""
         validated: set[str] = set()
-        operations: list[Any] = []
-        for bucket, chart in sorted(charts.items()):
+        operations = []
+        for bucket, change in sorted(changes.items()):
             entries = sampled_entries(events.get(bucket, []), validated)
-            employees = [{"employee_id": e, "manager_id": chart[e]} for e in sorted(chart)]
-            version = versions.get(bucket, 0)
-            change = {"$set": {"employees": employees, VERSION: version + 1}}
             if entries:
+                change.setdefault("$set", {})[PENDING_FLAG] = True
                 change["$push"] = {OUTBOX_FIELD: {"$each": entries}}
-                change["$set"][PENDING_FLAG] = True
-            if version == 0:
-                document = {"_id": bucket, "employees": employees, VERSION: 1}
-                operations.append(InsertOne({**document, OUTBOX_FIELD: entries, PENDING_FLAG: bool(entries)}))
-            else:
-                operations.append(UpdateOne({"_id": bucket, VERSION: version}, change))
+            operations.append(UpdateOne({"_id": bucket}, change, upsert=True))
         if not operations:
             return
-        updates = sum(isinstance(op, UpdateOne) for op in operations)
         try:
-            result = self.collection.bulk_write(operations, ordered=False)
-            matched = result.matched_count
+            self.collection.bulk_write(operations, ordered=False)
         except BulkWriteError as error:
-            if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
+            # Two writers created the same bucket at once: the loser's updates are safe to apply again.
+            failed = [e for e in error.details.get("writeErrors", []) if e.get("code") == DUPLICATE_KEY]
+            if len(failed) != len(error.details.get("writeErrors", [])):
                 raise
-            raise Conflict("the org chart changed while this request was processed; retry") from error
-        if matched < updates:
-            raise Conflict("the org chart changed while this request was processed; retry")
+            self.collection.bulk_write([operations[e["index"]] for e in failed], ordered=False)
