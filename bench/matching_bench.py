@@ -73,19 +73,23 @@ def cohort(org, leaders: int, juniors: int, capacity_two_share: float):
 
 
 def ours(leaders, juniors, rules, manager_of):
+    ours.cpu_started = time.process_time()
     started = time.perf_counter()
     ctx = build_context(leaders, juniors, rules, manager_of=manager_of)
     result = solve(ctx, seed=SEED)
-    return time.perf_counter() - started, ctx, result
+    elapsed = time.perf_counter() - started
+    ours.cpu_s = time.process_time() - ours.cpu_started
+    return elapsed, ctx, result
 
 
 def dense_baseline(ctx):
     feasible = feasibility_matrix(ctx)
     micro = to_micro(score_matrix(ctx))
     weights = np.where(feasible, (len(ctx.leaders) + 1) + micro / SCORE_SCALE, 0.0)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     rows, cols = linear_sum_assignment(weights, maximize=True)
     elapsed = time.perf_counter() - started
+    dense_baseline.cpu_s = time.process_time() - cpu
     paired = feasible[rows, cols]
     return elapsed, int(paired.sum()), int(micro[rows[paired], cols[paired]].sum())
 
@@ -103,7 +107,7 @@ def flow_baseline(ctx):
     heads = np.concatenate([np.arange(n), n + ji, np.full(m, sink), [sink]])
     caps = np.concatenate([np.ones(n), np.ones(len(li)), capacities, [n]]).astype(np.int64)
     costs = np.concatenate([np.zeros(n), -(pairing_bonus(n) + values), np.zeros(m), [0]]).astype(np.int64)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
     flow.set_node_supply(source, n)
@@ -112,6 +116,7 @@ def flow_baseline(ctx):
         raise RuntimeError("baseline min-cost flow failed")
     pair_flows = flow.flows(np.arange(n, n + len(li)))
     elapsed = time.perf_counter() - started
+    flow_baseline.cpu_s = time.process_time() - cpu
     used = pair_flows > 0
     return elapsed, int(used.sum()), int(values[used].sum())
 
@@ -237,16 +242,28 @@ def api_latency(org, sizes=((100, 100), (1000, 1000)), repeats: int = 3) -> dict
 
 
 def interleaved(name, leaders, juniors, rules, manager_of, baseline, repeats: int = REPEATS) -> dict:
-    """Ours and the baseline alternately, ``repeats`` times each; best time of each, same cohort."""
-    ours_times, base_times, result, base = [], [], None, None
+    """Ours and the baseline alternately, ``repeats`` times each; best time of each, same cohort.
+
+    CPU seconds (``time.process_time``) are reported too: on a shared machine they vary far less than
+    wall time, and both sides run single-threaded.
+    """
+    ours_times, base_times, ours_cpu, base_cpu, result, base = [], [], [], [], None, None
     for _ in range(repeats):
         our_time, ctx, result = ours(leaders, juniors, rules, manager_of)
         ours_times.append(our_time)
+        ours_cpu.append(ours.cpu_s)
         base = baseline(ctx)
         base_times.append(base[0])
+        base_cpu.append(baseline.cpu_s)
         del ctx
-        print(f"  {name}: ours {our_time:.3f}s, baseline {base[0]:.3f}s", flush=True)
+        print(f"  {name}: ours {our_time:.3f}s ({ours.cpu_s:.3f} CPU s), baseline {base[0]:.3f}s "
+              f"({baseline.cpu_s:.3f} CPU s)", flush=True)  # fmt: skip
     out = compare(name, min(ours_times), result, (min(base_times), *base[1:]))
+    out["cpu_s"] = {
+        "ours": round(min(ours_cpu), 4),
+        "baseline": round(min(base_cpu), 4),
+        "ratio": round(min(ours_cpu) / min(base_cpu), 4),
+    }
     out["runs_s"] = {"ours": [round(t, 4) for t in ours_times], "baseline": [round(t, 4) for t in base_times]}
     return out
 
@@ -257,7 +274,7 @@ def main() -> dict:
     manager_of = org.manager_of
     report: dict = {"machine": machine()}
     report["machine"]["blas_threads"] = os.environ.get("OPENBLAS_NUM_THREADS")
-    report["machine"]["repeats"] = REPEATS
+    report["machine"]["repeats"] = {"dense_5000": REPEATS, "capacitated_5000": 5, "api_dry_runs": 3}
     if "--no-api" not in sys.argv:
         report["api_latency_ms"] = api_latency(org)
 
@@ -266,7 +283,7 @@ def main() -> dict:
 
     leaders, juniors = cohort(org, 5000, 2500, capacity_two_share=1.0)
     report["capacitated_5000"] = interleaved(
-        "capacitated 5000x2500 (capacity 2)", leaders, juniors, rules, manager_of, flow_baseline
+        "capacitated 5000x2500 (capacity 2)", leaders, juniors, rules, manager_of, flow_baseline, repeats=5
     )
 
     report["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
