@@ -25,8 +25,13 @@ class ParticipantPage(PageSchema):
 
 
 class ProjectedProgram(ProgramPayload):
+    """The program as projected from its events, where dates travel as ISO strings."""
+
     class Meta:
         unknown = "exclude"
+
+    starts_on = fields.String(allow_none=True, metadata={"format": "date"})
+    ends_on = fields.String(allow_none=True, metadata={"format": "date"})
 
 
 # Problem details are the chassis' (one schema for every service). Matching's ``code`` values:

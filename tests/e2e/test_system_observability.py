@@ -146,13 +146,13 @@ def test_prometheus_scrapes_every_service_and_sees_the_flow(system, tmp_path):
         up = wait_for(lambda: len(query("up == 1")) == 8 and query("up == 1"), timeout_s=60)
         assert {r["metric"]["job"] for r in up} == {"api", "worker"}
         requests.get(f"{system.api_url('intake')}/healthz", timeout=5)
-        requests_by_service = wait_for(lambda: query("sum by (service) (http_requests_total)"), timeout_s=30)
+        requests_by_service = wait_for(lambda: query("sum by (service) (http_requests_total)"), timeout_s=60)
         assert "intake" in {r["metric"]["service"] for r in requests_by_service}
         consumed = wait_for(
             lambda: query('events_consumed_total{service="matching",outcome="processed"}'), timeout_s=30
         )
         assert float(consumed[0]["value"][1]) >= 1
-        published = wait_for(lambda: query("events_published_total"), timeout_s=30)
+        published = wait_for(lambda: query("events_published_total"), timeout_s=60)
         assert {r["metric"]["topic"].split(".", 1)[1] for r in published} >= {"mentoring.participants.v1"}
     finally:
         process.send_signal(signal.SIGTERM)

@@ -20,7 +20,7 @@ def bearer(settings: Settings, subject: str = "E000001", *roles: str) -> dict[st
     return {"Authorization": f"Bearer {dev_token(settings, subject, roles or ('admin',))}"}
 
 
-def wait_for(condition: Callable[[], Any], timeout_s: float = 30.0, interval_s: float = 0.1) -> Any:
+def wait_for(condition: Callable[[], Any], timeout_s: float = 60.0, interval_s: float = 0.1) -> Any:
     """Poll until ``condition()`` is truthy; fail with a clear message when the time is up."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

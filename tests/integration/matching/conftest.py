@@ -148,11 +148,20 @@ class Matching:
                 seen.setdefault(json.loads(r.value)["id"], json.loads(r.value) | {"_key": r.key.decode()})
             return len(seen) >= expected
 
-        wait_for(distinct, timeout_s=30)
+        wait_for(distinct, timeout_s=60)
         return sorted(seen.values(), key=lambda e: e["time"])
 
-    def wait_for(self, condition, timeout_s: float = 40.0):
+    def wait_for(self, condition, timeout_s: float = 60.0):
         return wait_for(condition, timeout_s=timeout_s, interval_s=0.2)
+
+    def wait_projected(self, program_id: str, participants: int) -> None:
+        """Topics carry no order between them: wait for the program AND its people to be projected."""
+
+        def projected() -> bool:
+            known = self.client.get(f"/v1/programs/{program_id}", headers=self.admin).status_code == 200
+            return known and self.get("/v1/participants", program_id=program_id)["total"] == participants
+
+        self.wait_for(projected)
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def test_declined_pair_is_excluded_and_the_leader_is_rematched_when_a_new_junior
     ]
     matching.send(cohort_events(program(prog), people))
     with matching.worker():
-        matching.wait_for(lambda: matching.get("/v1/participants", program_id=prog)["total"] == 3)
+        matching.wait_projected(prog, 3)
         run = _publish_run(matching, prog)
         assert [(p["leader_id"], p["junior_id"]) for p in run["proposals"]] == [("L1", "J1")]
         assert run["unmatched"][0]["reason"] == "capacity_exhausted"
@@ -80,7 +80,7 @@ def test_pairing_at_risk_ends_it_and_rematches_the_leader_with_another_junior(ma
     ]
     matching.send(cohort_events(program(prog), people))
     with matching.worker():
-        matching.wait_for(lambda: matching.get("/v1/participants", program_id=prog)["total"] == 3)
+        matching.wait_projected(prog, 3)
         _publish_run(matching, prog)
         pairing = _pairing_of(matching, prog, "L1")
         assert pairing["junior_id"] == "J1"
@@ -115,7 +115,7 @@ def test_erased_junior_leaves_no_personal_data_and_their_active_pairing_ends_wit
     ]
     matching.send(cohort_events(program(prog), people))
     with matching.worker():
-        matching.wait_for(lambda: matching.get("/v1/participants", program_id=prog)["total"] == 2)
+        matching.wait_projected(prog, 2)
         _publish_run(matching, prog)
         pairing = _pairing_of(matching, prog, "L1")
         path = f"/v1/pairings/{pairing['pairing_id']}"

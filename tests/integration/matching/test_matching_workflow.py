@@ -29,7 +29,7 @@ def _cohort():
 def test_admin_runs_reviews_and_publishes_and_both_sides_accept(matching):
     matching.send(cohort_events(program(PROGRAM), _cohort()))
     with matching.worker():
-        matching.wait_for(lambda: matching.get("/v1/participants", program_id=PROGRAM)["total"] == 7)
+        matching.wait_projected(PROGRAM, 7)
 
         dry = matching.run(PROGRAM, dry_run=True, seed=7)
         assert dry["dry_run"] and dry["kind"] == "run"

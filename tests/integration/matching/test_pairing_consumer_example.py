@@ -56,7 +56,7 @@ def test_example_consumer_handles_each_pairing_event_once_and_skips_unknown_vers
     )
     thread.start()
     try:
-        wait_for(lambda: len(handled) >= 2, timeout_s=30)
+        wait_for(lambda: len(handled) >= 2, timeout_s=60)
     finally:
         stop.set()
         thread.join(30)
