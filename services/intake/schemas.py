@@ -11,8 +11,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates, validates_schema
 
+from shared.http import PageQuery, StrictSchema
 from shared.vocabulary import FOCUS_AREAS, GROWTH_GOALS, ROLES
 
 from .domain import participants as participant_rules
@@ -44,8 +45,6 @@ from .domain.validation import (
     check_timezone,
 )
 
-MAX_PAGE_SIZE = 200
-DEFAULT_PAGE_SIZE = 50
 ID_LENGTH = validate.Length(min=1, max=64)
 
 
@@ -87,13 +86,6 @@ def _goal_list(**kwargs: Any) -> fields.List:
     return fields.List(goal, **kwargs)
 
 
-class StrictSchema(Schema):
-    """Unknown fields are an error, never silently dropped (a typo must not look like success)."""
-
-    class Meta:
-        unknown = RAISE
-
-
 # --- programs ---------------------------------------------------------------------------------------------
 
 
@@ -126,7 +118,9 @@ class RulesSchema(StrictSchema):
             0, program_rules.MAX_TIMEZONE_OVERLAP_HOURS, error="must be from {min} to {max} hours"
         ),
     )
-    languages = fields.List(fields.String(), validate=_domain_check(check_languages))
+    languages = fields.List(
+        fields.String(), validate=[validate.Length(min=1, max=20), _domain_check(check_languages)]
+    )
     junior_capacity_default = fields.Integer(
         strict=True, validate=validate.Range(CAPACITY_MIN, CAPACITY_MAX, error="must be from {min} to {max}")
     )
@@ -249,8 +243,10 @@ class _ProfileFields(StrictSchema):
     )
     department = fields.String(allow_none=True, validate=validate.Length(max=MAX_TEXT))
     location = fields.String(allow_none=True, validate=validate.Length(max=MAX_TEXT))
-    timezone = fields.String(validate=_domain_check(check_timezone))
-    languages = fields.List(fields.String(), validate=_domain_check(check_languages))
+    timezone = fields.String(validate=[validate.Length(min=1, max=64), _domain_check(check_timezone)])
+    languages = fields.List(
+        fields.String(), validate=[validate.Length(min=1, max=20), _domain_check(check_languages)]
+    )
     topics_to_learn = _term_list()
     topics_to_teach = _term_list()
     growth_goals = _goal_list()
@@ -325,12 +321,8 @@ class ConsentUpdateSchema(StrictSchema):
             raise ValidationError("send matching and/or data_processing")
 
 
-class PageArgsSchema(StrictSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, error="must be ≥ {min}"))
-    page_size = fields.Integer(
-        load_default=DEFAULT_PAGE_SIZE,
-        validate=validate.Range(1, MAX_PAGE_SIZE, error="must be from {min} to {max}"),
-    )
+class PageArgsSchema(PageQuery):
+    """The chassis' pagination (page ≤ 100,000, page_size 1 to 200), strict about unknown parameters."""
 
 
 class ProgramListArgsSchema(PageArgsSchema):
