@@ -325,6 +325,9 @@ def main(argv: list[str] | None = None) -> int:
                     "rejected_rows": len({r["row"] for r in report["rejected"]}),
                 }
                 print(f"  {label:<8} {imports[label]}", flush=True)
+        from shared.mongo import client_for
+
+        client_for(settings).drop_database(settings.mongodb_database)  # the run's data is not kept
 
     ratio = intake_result["req_per_s"] / hello_result["req_per_s"]
     results = {
