@@ -23,6 +23,7 @@ from shared.metrics import OUTBOX_PENDING
 log = logging.getLogger(__name__)
 OUTBOX_FIELD = "outbox"
 PENDING_FLAG = "outbox_pending"
+MAX_IDLE_INTERVAL_S = 1.0
 
 
 def outbox_entries(events: Iterable[Event], *, validate: bool = True) -> list[dict[str, Any]]:
@@ -107,12 +108,19 @@ class OutboxRelay:
         collection.update_one({"_id": key, OUTBOX_FIELD: {"$size": 0}}, {"$set": {PENDING_FLAG: False}})
 
     def run(self, stop: threading.Event, interval_s: float = 0.2) -> None:
-        """Relay until ``stop`` is set; errors are logged and retried after a pause, never fatal."""
+        """Relay until ``stop`` is set; errors are logged and retried after a pause, never fatal.
+
+        While nothing is pending the pause doubles up to ``MAX_IDLE_INTERVAL_S``: on FerretDB the pending
+        query scans the collection, so an idle relay must not poll a large collection five times a second.
+        """
+        pause = interval_s
         while not stop.is_set():
             try:
                 if self.relay_once():
+                    pause = interval_s
                     continue
             except Exception:
                 log.exception("outbox relay failed; retrying")
                 stop.wait(2.0)
-            stop.wait(interval_s)
+            stop.wait(pause)
+            pause = min(pause * 2, max(interval_s, MAX_IDLE_INTERVAL_S))
