@@ -19,26 +19,10 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from deploy.local.infra import LocalInfra, port_free  # noqa: E402
+from services.intake.domain.participants import REGISTRATION_FIELDS  # noqa: E402
 
 SERVICES = {"intake": 8001, "matching": 8002, "notifications": 8003, "feedback": 8004}
 RUN_DIR = REPO / ".run"
-REGISTRATION_FIELDS = (
-    "employee_id",
-    "role",
-    "level",
-    "department",
-    "location",
-    "timezone",
-    "languages",
-    "topics_to_learn",
-    "topics_to_teach",
-    "growth_goals",
-    "strengths",
-    "availability",
-    "capacity",
-    "manager_id",
-    "consent",
-)
 
 
 def _port(preferred: int) -> int | None:

@@ -47,29 +47,12 @@ from typing import Any
 
 from .domain.errors import Conflict, InvalidInput, InvalidValue
 from .domain.events import DomainEvent
-from .domain.participants import PROFILE_FIELDS, Participant
+from .domain.participants import IDENTITY_FIELDS, PROFILE_FIELDS, Participant
 from .domain.programs import Program
 
 LIST_SEPARATOR = ";"
 MAX_ROWS = 50_000
-COLUMNS = (
-    "employee_id",
-    "role",
-    "level",
-    "department",
-    "location",
-    "timezone",
-    "languages",
-    "topics_to_learn",
-    "topics_to_teach",
-    "growth_goals",
-    "strengths",
-    "availability",
-    "capacity",
-    "manager_id",
-    "consent_matching",
-    "consent_data_processing",
-)
+COLUMNS = (*IDENTITY_FIELDS, *PROFILE_FIELDS, "consent_matching", "consent_data_processing")
 REQUIRED_COLUMNS = ("employee_id", "role", "level", "timezone", "languages")
 LIST_COLUMNS = frozenset(("languages", "topics_to_learn", "topics_to_teach", "growth_goals", "strengths"))
 CONSENT_COLUMNS = ("consent_matching", "consent_data_processing")
