@@ -25,6 +25,25 @@ def all_topics(settings: Settings) -> list[str]:
     return names
 
 
+def _wait_for_leaders(admin: KafkaAdminClient, topics: list[str], deadline: float) -> None:
+    """Creation is asynchronous: wait until every partition has a leader, so a consumer group that joins
+    right after start-up is assigned partitions instead of finding no metadata."""
+    while True:
+        try:
+            described = admin.describe_topics(topics)
+            ready = all(
+                not t.get("error_code")
+                and t.get("partitions")
+                and all(p.get("leader_id", -1) >= 0 for p in t["partitions"])
+                for t in described
+            )
+        except KafkaError:
+            ready = False
+        if ready or time.monotonic() > deadline:
+            return
+        time.sleep(0.2)
+
+
 def ensure_topics(
     settings: Settings, partitions: int = 3, replication_factor: int = 1, timeout_s: float = 60.0
 ) -> list[str]:
@@ -46,6 +65,7 @@ def ensure_topics(
                 admin.create_topics(
                     [NewTopic(n, partitions, replication_factor) for n in wanted], timeout_ms=30000
                 )
+            _wait_for_leaders(admin, wanted, deadline)
         return wanted
     finally:
         admin.close()
