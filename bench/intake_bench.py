@@ -310,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{intake}/v1/programs/{import_program}/imports",
                     files={"file": ("people.csv", text.encode(), "text/csv")},
                     headers=hr,
-                    timeout=600,
+                    timeout=120,  # see the open gunicorn hang in the intake issue note
                 )
                 seconds = time.perf_counter() - started
                 response.raise_for_status()
