@@ -51,3 +51,20 @@ class ProblemApi(Api):
         response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
         prepare_response(response, self.spec, PROBLEM_JSON)
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def problem_responses(blueprint, descriptions: dict[int, str]):
+    """A route decorator factory: ``@problems(404, 409)`` documents those problem+json answers of a route,
+    worded by the service's own ``descriptions``."""
+
+    def problems(*codes: int):
+        def decorate(view):
+            for code in codes:
+                view = blueprint.alt_response(
+                    code, schema=ProblemSchema, content_type=PROBLEM_JSON, description=descriptions[code]
+                )(view)
+            return view
+
+        return decorate
+
+    return problems

@@ -12,8 +12,8 @@ from flask_smorest import Blueprint
 from services.intake import schemas
 from services.intake.service import IntakeService
 from shared.auth import current_principal, require_roles
-from shared.errors import PROBLEM_JSON
-from shared.http import ProblemSchema, page_of, skip_limit
+from shared.http import page_of, skip_limit
+from shared.openapi import problem_responses
 
 blp = Blueprint("intake", __name__, url_prefix="/v1", description="Programs and the people enrolled in them")
 
@@ -29,17 +29,7 @@ PROBLEMS = {
 }
 
 
-def _problems(*codes: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Document the problem+json responses a route can give, all with the shared problem schema."""
-
-    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-        for code in codes:
-            view = blp.alt_response(
-                code, schema=ProblemSchema, content_type=PROBLEM_JSON, description=PROBLEMS[code]
-            )(view)
-        return view
-
-    return decorator
+_problems = problem_responses(blp, PROBLEMS)
 
 
 def _body_limit(limit: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

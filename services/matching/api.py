@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from flask import current_app
 from flask_smorest import Blueprint
 
@@ -12,8 +9,9 @@ from services.matching import schemas
 from services.matching.service import MatchingService
 from services.matching.store import ProjectionStore
 from shared.auth import current_principal, require_roles
-from shared.errors import PROBLEM_JSON, NotFound
+from shared.errors import NotFound
 from shared.http import page_of, skip_limit
+from shared.openapi import problem_responses
 
 blp = Blueprint("matching", __name__, url_prefix="/v1", description="Match runs, pairings and their inputs")
 
@@ -26,17 +24,7 @@ PROBLEMS = {
 }
 
 
-def problems(*codes: int) -> Callable[[Any], Any]:
-    """Document the problem+json answers a route can give."""
-
-    def decorate(view: Any) -> Any:
-        for code in codes:
-            view = blp.alt_response(
-                code, schema=schemas.Problem, content_type=PROBLEM_JSON, description=PROBLEMS[code]
-            )(view)
-        return view
-
-    return decorate
+problems = problem_responses(blp, PROBLEMS)
 
 
 def _store() -> ProjectionStore:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from shared.contracts import DECLINE_REASONS, PAIRING_STATES, ParticipantPayload, ProgramPayload
-from shared.http import PageQuery, PageSchema, ProblemSchema, StrictSchema
+from shared.http import PageQuery, PageSchema, StrictSchema
 
 ID = fields.String
 
@@ -34,10 +34,9 @@ class ProjectedProgram(ProgramPayload):
     ends_on = fields.String(allow_none=True, metadata={"format": "date"})
 
 
-# Problem details are the chassis' (one schema for every service). Matching's ``code`` values:
+# Problem details are the chassis' (shared.http.ProblemSchema, one for every service). Matching's ``code``:
 # run_in_progress, stale_projection, empty_cohort, all_pairs_infeasible, program_status,
 # invalid_transition, stale_run, dry_run, already_published, nothing_to_publish.
-Problem = ProblemSchema
 
 
 # -- match runs -------------------------------------------------------------------------------------
