@@ -9,7 +9,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, fields, validate
 
 from shared.events.registry import REGISTRY
-from shared.vocabulary import GROWTH_GOALS
+from shared.vocabulary import DEFAULT_WEIGHTS, GROWTH_GOALS
 
 PROGRAMS = "mentoring.programs.v1"
 PARTICIPANTS = "mentoring.participants.v1"
@@ -67,12 +67,12 @@ class Consent(Strict):
 
 
 class Weights(Strict):
-    topic_fit = fields.Float(load_default=0.35, validate=validate.Range(0, 1))
-    reverse_fit = fields.Float(load_default=0.15, validate=validate.Range(0, 1))
-    availability = fields.Float(load_default=0.2, validate=validate.Range(0, 1))
-    language = fields.Float(load_default=0.1, validate=validate.Range(0, 1))
-    focus = fields.Float(load_default=0.15, validate=validate.Range(0, 1))
-    diversity = fields.Float(load_default=0.05, validate=validate.Range(0, 1))
+    topic_fit = fields.Float(load_default=DEFAULT_WEIGHTS["topic_fit"], validate=validate.Range(0, 1))
+    reverse_fit = fields.Float(load_default=DEFAULT_WEIGHTS["reverse_fit"], validate=validate.Range(0, 1))
+    availability = fields.Float(load_default=DEFAULT_WEIGHTS["availability"], validate=validate.Range(0, 1))
+    language = fields.Float(load_default=DEFAULT_WEIGHTS["language"], validate=validate.Range(0, 1))
+    focus = fields.Float(load_default=DEFAULT_WEIGHTS["focus"], validate=validate.Range(0, 1))
+    diversity = fields.Float(load_default=DEFAULT_WEIGHTS["diversity"], validate=validate.Range(0, 1))
 
 
 class ProgramRules(Strict):

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.vocabulary import FOCUS_AREAS, GROWTH_GOALS
+from shared.vocabulary import DEFAULT_WEIGHTS, FOCUS_AREAS, GROWTH_GOALS
 
 OFFICES: tuple[tuple[str, str, tuple[str, ...], float], ...] = (
     # (location, IANA timezone, local languages besides English, share of headcount)
@@ -198,13 +198,6 @@ def demo_program(program_id: str) -> dict[str, Any]:
             "min_timezone_overlap_hours": 2.0,
             "languages": [],
             "junior_capacity_default": 1,
-            "weights": {
-                "topic_fit": 0.35,
-                "reverse_fit": 0.15,
-                "availability": 0.2,
-                "language": 0.1,
-                "focus": 0.15,
-                "diversity": 0.05,
-            },
+            "weights": dict(DEFAULT_WEIGHTS),
         },
     }

@@ -25,6 +25,16 @@ GROWTH_GOALS: dict[str, str] = {
 
 CUSTOM_AREA_PREFIX = "custom:"
 
+# A program's default weight per score component; admins override them per program or per match run.
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "topic_fit": 0.35,
+    "reverse_fit": 0.15,
+    "availability": 0.2,
+    "language": 0.1,
+    "focus": 0.15,
+    "diversity": 0.05,
+}
+
 ROLES = ("leader", "junior")
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from shared.vocabulary import CUSTOM_AREA_PREFIX, FOCUS_AREAS
+from shared.vocabulary import CUSTOM_AREA_PREFIX, DEFAULT_WEIGHTS, FOCUS_AREAS
 
 from .errors import Conflict, InvalidInput, InvalidTransition, InvalidValue
 from .events import DomainEvent, ProgramCreated, ProgramStatusChanged, ProgramUpdated
@@ -39,15 +39,7 @@ ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
     CLOSED: (),
 }
 
-WEIGHT_KEYS = ("topic_fit", "reverse_fit", "availability", "language", "focus", "diversity")
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "topic_fit": 0.35,
-    "reverse_fit": 0.15,
-    "availability": 0.2,
-    "language": 0.1,
-    "focus": 0.15,
-    "diversity": 0.05,
-}
+WEIGHT_KEYS = tuple(DEFAULT_WEIGHTS)
 MAX_TIMEZONE_OVERLAP_HOURS = 40.0
 MAX_SENIORITY_GAP = LEVEL_MAX - LEVEL_MIN
 MAX_NAME = 200

@@ -8,6 +8,8 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
+from shared.vocabulary import DEFAULT_WEIGHTS
+
 COMPONENTS = ("topic_fit", "reverse_fit", "availability", "language", "focus", "diversity")
 CONSTRAINTS = (
     "role",
@@ -125,12 +127,12 @@ class Participant:
 class Weights:
     """Per-program weights of the score components; validated non-negative and normalised to sum 1."""
 
-    topic_fit: float = 0.35
-    reverse_fit: float = 0.15
-    availability: float = 0.2
-    language: float = 0.1
-    focus: float = 0.15
-    diversity: float = 0.05
+    topic_fit: float = DEFAULT_WEIGHTS["topic_fit"]
+    reverse_fit: float = DEFAULT_WEIGHTS["reverse_fit"]
+    availability: float = DEFAULT_WEIGHTS["availability"]
+    language: float = DEFAULT_WEIGHTS["language"]
+    focus: float = DEFAULT_WEIGHTS["focus"]
+    diversity: float = DEFAULT_WEIGHTS["diversity"]
 
     def __post_init__(self) -> None:
         values = [float(getattr(self, f.name)) for f in fields(self)]
