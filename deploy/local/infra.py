@@ -148,8 +148,11 @@ def _kafka_key() -> str:
 # `_ferretdb_sjson->'$._id'`, which SQLite cannot match to that index: every lookup or update by _id scans
 # the whole table (O(n) per write, O(n^2) for an import). It also pushes a `_id` equality down only when it
 # is the filter's sole key, although the handler re-applies the full filter afterwards, and never pushes
-# `_id: {$in: [...]}` down (batch look-ups scan too). These are patched in a private copy of the module at
-# build time; nothing else changes.
+# `_id: {$in: [...]}` down (batch look-ups scan too). Its `update` command defers closing each statement's
+# query until the whole command returns, and a single-document update stops reading before the end, so every
+# matched statement keeps a pooled SQLite connection: one bulk write of ~100 matching updates exhausts the
+# database's pool (100 connections) and that database hangs for good (an org-chart upload touching most of
+# its 256 buckets did). These are patched in a private copy of the module at build time; nothing else changes.
 FERRETDB_PATCHES: tuple[tuple[str, str, str], ...] = (
     ("internal/backends/sqlite/metadata/metadata.go", "\"->'$._id'\"", '`->"_id"`'),
     (
@@ -165,6 +168,18 @@ FERRETDB_PATCHES: tuple[tuple[str, str, str], ...] = (
         "args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}\n"
         "\t\tcase *types.Document:\n\t\t\twhereClause, args = idInClause(v.(*types.Document))\n"
         "\t\t}\n\t}\n\n\tq += whereClause",
+    ),
+    (
+        "internal/handler/msg_update.go",
+        "\t\tcloser := iterator.NewMultiCloser()\n\t\tdefer closer.Close()\n\n"
+        "\t\tcloser.Add(res.Iter)\n\n\t\titer := common.FilterIterator(res.Iter, closer, u.Filter)\n\n"
+        "\t\tif !u.Multi {\n\t\t\titer = common.LimitIterator(iter, closer, 1)\n\t\t}\n\n"
+        '\t\tresult, err := common.UpdateDocument(ctx, c, "update", iter, &u)\n',
+        "\t\tcloser := iterator.NewMultiCloser()\n\n"
+        "\t\tcloser.Add(res.Iter)\n\n\t\titer := common.FilterIterator(res.Iter, closer, u.Filter)\n\n"
+        "\t\tif !u.Multi {\n\t\t\titer = common.LimitIterator(iter, closer, 1)\n\t\t}\n\n"
+        '\t\tresult, err := common.UpdateDocument(ctx, c, "update", iter, &u)\n'
+        "\t\tcloser.Close() // each statement gives its connection back before the next one runs\n",
     ),
 )
 # Files added to the module's SQLite backend (source kept beside main.go, named *.go.in so Go ignores it).

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pymongo
+
+from services.intake.store import ORGCHART_BUCKETS
 from shared.contracts import ORGCHART
 from tests.integration.intake.conftest import LEADER
 
@@ -29,6 +32,21 @@ def test_uploading_the_orgchart_emits_one_event_per_new_or_changed_line_and_none
     assert [m for k, m in lines if k == "E3"] == ["E2", "E1"]  # one employee's lines stay in order
     assert {e["type"] for e in envelopes} == {"mentoring.orgchart.employee_upserted.v1"}
     assert_published_contract(envelopes)
+
+
+def test_a_reorganisation_that_moves_every_line_of_a_large_chart_is_applied_in_full(intake):
+    """Every one of the chart's buckets changes in one upload (this hung on an unpatched FerretDB)."""
+    employees = [f"E{n:05d}" for n in range(2_000)]
+    before = {e: (employees[(n - 1) // 4] if n else None) for n, e in enumerate(employees)}
+    after = {e: (employees[(n - 1) // 3] if n else None) for n, e in enumerate(employees)}
+    moved = sum(before[e] != after[e] for e in employees)
+    with pymongo.timeout(120):
+        assert intake.client.put("/v1/orgchart", json=before, headers=intake.hr).status_code == 200
+        report = intake.client.put("/v1/orgchart", json=after, headers=intake.hr).get_json()
+    assert (report["upserted"], report["unchanged"]) == (moved, 2_000 - moved)
+    assert intake.db["orgchart"].count_documents({}) == ORGCHART_BUCKETS
+    problems = intake.client.get("/v1/orgchart/problems", headers=intake.hr).get_json()
+    assert problems == {"employees": 2_000, "problems": []}
 
 
 def test_cycles_and_unknown_managers_are_reported_not_refused(intake):
