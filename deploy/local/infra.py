@@ -152,7 +152,11 @@ def _kafka_key() -> str:
 # query until the whole command returns, and a single-document update stops reading before the end, so every
 # matched statement keeps a pooled SQLite connection: one bulk write of ~100 matching updates exhausts the
 # database's pool (100 connections) and that database hangs for good (an org-chart upload touching most of
-# its 256 buckets did). These are patched in a private copy of the module at build time; nothing else changes.
+# its 256 buckets did). And an update reads the document outside the transaction that writes it back, so
+# concurrent updates of one document lost each other's changes (1,600 concurrent $inc left 185) and a
+# conditional update on {_id, _version} was not conditional: update and findAndModify statements now hold a
+# per-collection lock from read to write. These are patched in a private copy of the module at build time;
+# nothing else changes.
 FERRETDB_PATCHES: tuple[tuple[str, str, str], ...] = (
     ("internal/backends/sqlite/metadata/metadata.go", "\"->'$._id'\"", '`->"_id"`'),
     (
@@ -171,19 +175,34 @@ FERRETDB_PATCHES: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "internal/handler/msg_update.go",
+        "\t\tres, err := c.Query(ctx, &qp)\n\t\tif err != nil {\n"
+        "\t\t\treturn 0, 0, nil, lazyerrors.Error(err)\n\t\t}\n\n"
         "\t\tcloser := iterator.NewMultiCloser()\n\t\tdefer closer.Close()\n\n"
         "\t\tcloser.Add(res.Iter)\n\n\t\titer := common.FilterIterator(res.Iter, closer, u.Filter)\n\n"
         "\t\tif !u.Multi {\n\t\t\titer = common.LimitIterator(iter, closer, 1)\n\t\t}\n\n"
         '\t\tresult, err := common.UpdateDocument(ctx, c, "update", iter, &u)\n',
+        "\t\tunlock := lockCollection(params.DB, params.Collection)\n"
+        "\t\tres, err := c.Query(ctx, &qp)\n\t\tif err != nil {\n\t\t\tunlock()\n\n"
+        "\t\t\treturn 0, 0, nil, lazyerrors.Error(err)\n\t\t}\n\n"
         "\t\tcloser := iterator.NewMultiCloser()\n\n"
         "\t\tcloser.Add(res.Iter)\n\n\t\titer := common.FilterIterator(res.Iter, closer, u.Filter)\n\n"
         "\t\tif !u.Multi {\n\t\t\titer = common.LimitIterator(iter, closer, 1)\n\t\t}\n\n"
         '\t\tresult, err := common.UpdateDocument(ctx, c, "update", iter, &u)\n'
-        "\t\tcloser.Close() // each statement gives its connection back before the next one runs\n",
+        "\t\tcloser.Close() // each statement gives its connection back before the next one runs\n"
+        "\t\tunlock()\n",
+    ),
+    (
+        "internal/handler/msg_findandmodify.go",
+        "\tvar qp backends.QueryParams\n\tif !h.DisablePushdown {\n\t\tqp.Filter = params.Query\n",
+        "\tdefer lockCollection(params.DB, params.Collection)()\n\n"
+        "\tvar qp backends.QueryParams\n\tif !h.DisablePushdown {\n\t\tqp.Filter = params.Query\n",
     ),
 )
 # Files added to the module's SQLite backend (source kept beside main.go, named *.go.in so Go ignores it).
-FERRETDB_ADDED_FILES = {"internal/backends/sqlite/id_in_pushdown.go": "id_in_pushdown.go.in"}
+FERRETDB_ADDED_FILES = {
+    "internal/backends/sqlite/id_in_pushdown.go": "id_in_pushdown.go.in",
+    "internal/handler/collection_lock.go": "collection_lock.go.in",
+}
 
 
 def _ferretdb_key() -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pymongo
 from pymongo import UpdateOne
 
@@ -29,5 +31,42 @@ def test_one_bulk_write_of_hundreds_of_matching_updates_completes_and_the_databa
             assert collection.count_documents({"value": 2}) == 300
             collection.update_one({"_id": "doc-000"}, {"$set": {"value": 3}})
             assert collection.find_one({"_id": "doc-000"})["value"] == 3
+    finally:
+        client_for(settings).drop_database(settings.mongodb_database)
+
+
+def test_concurrent_updates_of_one_document_neither_lose_changes_nor_let_two_conditional_writes_win(
+    settings_for,
+):
+    """Versioned saves, outbox pushes and relay acknowledgements all update one document from several
+    threads; FerretDB v1.24.2 read outside the write's transaction and lost updates (patched locally)."""
+    settings = settings_for("intake")
+    collection = client_for(settings)[settings.mongodb_database]["documents"]
+    collection.insert_one({"_id": "counter", "count": 0, "version": 1, "leases": 0})
+
+    def save_next_version(_: int) -> int:
+        version = collection.find_one({"_id": "counter"})["version"]
+        return collection.update_one(
+            {"_id": "counter", "version": version}, {"$set": {"version": version + 1}}
+        ).modified_count
+
+    try:
+        with pymongo.timeout(120), ThreadPoolExecutor(8) as pool:
+            list(
+                pool.map(
+                    lambda _: collection.update_one({"_id": "counter"}, {"$inc": {"count": 1}}), range(800)
+                )
+            )
+            wins = sum(pool.map(save_next_version, range(400)))
+            list(
+                pool.map(
+                    lambda _: collection.find_one_and_update({"_id": "counter"}, {"$inc": {"leases": 1}}),
+                    range(400),
+                )
+            )
+        final = collection.find_one({"_id": "counter"})
+        assert final["count"] == 800
+        assert final["version"] == 1 + wins  # every successful conditional write is one version, no more
+        assert final["leases"] == 400
     finally:
         client_for(settings).drop_database(settings.mongodb_database)
