@@ -10,7 +10,9 @@ import argparse
 import functools
 import json
 import os
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,9 @@ from shared.errors import Forbidden, Unauthorized
 
 ROLES = ("admin", "participant", "hr", "service")
 DEV_KEY_ID = "dev-1"
+LEEWAY_S = 30
+VERIFIED_CACHE_SIZE = 4096
+VERIFIED_CACHE_TTL_S = 60.0
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -68,10 +73,19 @@ def jwks_for_private_key(key: rsa.RSAPrivateKey, kid: str) -> dict[str, Any]:
 
 
 class TokenVerifier:
-    """Verifies bearer tokens against the configured keys with a fixed algorithm list."""
+    """Verifies bearer tokens against the configured keys with a fixed algorithm list.
 
-    def __init__(self, settings: Settings) -> None:
+    A client sends the same token with every request, and an RS256 signature check costs more than the
+    rest of a small request, so a verified token is remembered (by its exact bytes) for at most
+    ``VERIFIED_CACHE_TTL_S``: its expiry is still checked on every use, and a rotated-out key stops
+    being honoured within that time.
+    """
+
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
+        self.clock = clock
+        self._verified: OrderedDict[str, tuple[Principal, float, float]] = OrderedDict()
+        self._verified_lock = threading.Lock()
         self._jwks_client: jwt.PyJWKClient | None = None
         self._keys: dict[str, Any] = {}
         if settings.auth_mode == "dev":
@@ -94,6 +108,24 @@ class TokenVerifier:
         raise jwt.InvalidTokenError("unknown signing key")
 
     def verify(self, token: str) -> Principal:
+        now = self.clock()
+        with self._verified_lock:
+            cached = self._verified.get(token)
+        if cached is not None:
+            principal, expires_at, verified_at = cached
+            if now - verified_at <= VERIFIED_CACHE_TTL_S:
+                if now > expires_at + LEEWAY_S:
+                    raise Unauthorized("invalid bearer token: Signature has expired")
+                return principal
+        principal, expires_at = self._verify_signature_and_claims(token, now)
+        with self._verified_lock:
+            self._verified[token] = (principal, expires_at, now)
+            self._verified.move_to_end(token)
+            while len(self._verified) > VERIFIED_CACHE_SIZE:
+                self._verified.popitem(last=False)
+        return principal
+
+    def _verify_signature_and_claims(self, token: str, now: float) -> tuple[Principal, float]:
         try:
             claims = jwt.decode(
                 token,
@@ -101,15 +133,21 @@ class TokenVerifier:
                 algorithms=list(self.settings.jwt_algorithms),
                 audience=self.settings.jwt_audience,
                 issuer=self.settings.jwt_issuer,
-                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
-                leeway=30,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"], "verify_exp": False},
+                leeway=LEEWAY_S,
             )
         except (jwt.PyJWTError, ValueError) as error:
             raise Unauthorized(f"invalid bearer token: {error}") from error
+        expires_at = claims["exp"]
+        if not isinstance(expires_at, int | float) or isinstance(expires_at, bool):
+            raise Unauthorized("invalid bearer token: Expiration Time claim (exp) must be a number")
+        if now > expires_at + LEEWAY_S:
+            raise Unauthorized("invalid bearer token: Signature has expired")
         roles = claims.get("roles", [])
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise Unauthorized("invalid bearer token: roles must be a list of strings")
-        return Principal(subject=str(claims["sub"]), roles=frozenset(r for r in roles if r in ROLES))
+        principal = Principal(subject=str(claims["sub"]), roles=frozenset(r for r in roles if r in ROLES))
+        return principal, float(expires_at)
 
 
 def current_principal() -> Principal:

@@ -9,6 +9,8 @@ participant reaches only their own profile (anyone else's is a 404, so ids canno
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
@@ -34,6 +36,9 @@ from shared.metrics import PARTICIPANTS_REGISTERED
 
 Clock = Callable[[], datetime]
 STAFF_READERS = ("admin", "hr", "service")
+# How long an API process may enrol against a program it read recently instead of reading it again. Changes
+# made through this process are seen at once; one made through another replica within this time.
+PROGRAM_READ_REUSE_S = 1.0
 
 
 def _now() -> datetime:
@@ -60,6 +65,8 @@ class IntakeService:
         self.imports = db[store.IMPORTS]
         self.clock = clock
         self.retention = retention or RetentionPolicy.days(365)
+        self._recent_programs: dict[str, tuple[dict[str, Any], float]] = {}
+        self._recent_programs_lock = threading.Lock()
 
     # -- authorisation ------------------------------------------------------------------------------
     @staticmethod
@@ -95,6 +102,29 @@ class IntakeService:
         record, version = loaded
         return Program.from_record(record), version
 
+    def _program_to_enrol_in(self, program_id: str) -> Program:
+        """The program for an enrolment, read at most once per ``PROGRAM_READ_REUSE_S`` per process.
+
+        Every enrolment needs its program's status and rules; reading it again for each request was a third
+        of an enrolment's database work. Programs change rarely, and ``_save_program`` forgets the copy.
+        """
+        now = time.monotonic()
+        with self._recent_programs_lock:
+            recent = self._recent_programs.get(program_id)
+        if recent is not None and now - recent[1] <= PROGRAM_READ_REUSE_S:
+            return Program.from_record(recent[0])
+        loaded = self.programs.load(program_id)
+        if loaded is None:
+            raise NotFound(f"program {program_id} does not exist", field="program_id")
+        with self._recent_programs_lock:
+            self._recent_programs[program_id] = (loaded[0], now)
+        return Program.from_record(loaded[0])
+
+    def _save_program(self, program: Program, version: int, events: list) -> None:
+        self.programs.save(program.program_id, program.to_record(), version, envelopes(events))
+        with self._recent_programs_lock:
+            self._recent_programs.pop(program.program_id, None)
+
     def create_program(self, values: dict[str, Any], principal: Principal) -> dict[str, Any]:
         program_id = str(uuid.uuid4())
         admins = values.get("admins") or [principal.subject]
@@ -116,14 +146,14 @@ class IntakeService:
         self._require_program_admin(program, principal)
         events = program.update(changes, now=self.clock())
         if events:
-            self.programs.save(program_id, program.to_record(), version, envelopes(events))
+            self._save_program(program, version, events)
         return _program_view(program)
 
     def transition_program(self, program_id: str, status: str, principal: Principal) -> dict[str, Any]:
         program, version = self._program(program_id)
         self._require_program_admin(program, principal)
         events = program.transition(status, now=self.clock())
-        self.programs.save(program_id, program.to_record(), version, envelopes(events))
+        self._save_program(program, version, events)
         return _program_view(program)
 
     # -- retention ----------------------------------------------------------------------------------
@@ -167,7 +197,7 @@ class IntakeService:
                 )
         if self.participants.bulk([], updates):
             raise Conflict("participants changed during the purge; run it again to finish")
-        self.programs.save(program.program_id, program.to_record(), version, [])
+        self._save_program(program, version, [])
         return len(updates)
 
     # -- participants -------------------------------------------------------------------------------
@@ -180,14 +210,14 @@ class IntakeService:
 
     def register_participant(self, values: dict[str, Any], principal: Principal) -> dict[str, Any]:
         values = dict(values)
-        program, _ = self._program(values.pop("program_id"))
+        program = self._program_to_enrol_in(values.pop("program_id"))
         is_self = principal.subject == values.get("employee_id")
         if not (is_self or self._manages_people(program, principal)):
             raise Forbidden("participants may enrol only themselves; hr or the program's admins enrol others")
         participant_id = str(uuid.uuid4())
         participant, events = Participant.register(program, participant_id, values, now=self.clock())
         if participant.manager_id and participant.employee_id:
-            self._merge_orgchart({participant.employee_id: participant.manager_id})
+            self._set_reporting_line(participant.employee_id, participant.manager_id)
         self.participants.insert(
             participant_id,
             _participant_record(participant),
@@ -233,8 +263,8 @@ class IntakeService:
     ) -> dict[str, Any]:
         def update(participant: Participant, program: Program) -> list:
             events = participant.update(changes, program, now=self.clock())
-            if events and changes.get("manager_id") and participant.employee_id:
-                self._merge_orgchart({participant.employee_id: participant.manager_id})
+            if events and participant.manager_id and changes.get("manager_id") and participant.employee_id:
+                self._set_reporting_line(participant.employee_id, participant.manager_id)
             return events
 
         return self._change(participant_id, principal, update)
@@ -338,6 +368,12 @@ class IntakeService:
         """Lay reporting lines from a registration or an import over the chart (others stay as they are)."""
         old = self.orgchart.load({store.bucket_of(e) for e in managers})
         self._write_orgchart(diff_org_charts({e: old[e] for e in managers if e in old}, managers))
+
+    def _set_reporting_line(self, employee: str, manager: str) -> None:
+        """A registration's or profile's line: written (with its event) only when new or changed."""
+        self.orgchart.set_line(
+            employee, manager, envelopes(OrgChartDiff(upserted={employee: manager}).events())
+        )
 
     def _write_orgchart(self, diff: OrgChartDiff) -> OrgChartDiff:
         """Write only the changed lines, each bucket's lines together with their events."""

@@ -246,6 +246,25 @@ class OrgChartStore:
             )
         return managers
 
+    def set_line(self, employee: str, manager: str, events: list[Event]) -> bool:
+        """Set one reporting line and append its events only if it differs: one round trip, no read.
+
+        The update matches only a bucket whose line differs (or creates the bucket); a bucket that already
+        holds this very line makes the upsert collide with itself (duplicate ``_id``), which means unchanged.
+        """
+        field = f"lines.{_line_field(employee)}"
+        change = {
+            "$set": {field: manager, PENDING_FLAG: True},
+            "$push": {OUTBOX_FIELD: {"$each": outbox_entries(events)}},
+        }
+        try:
+            self.collection.update_one(
+                {"_id": bucket_of(employee), field: {"$ne": manager}}, change, upsert=True
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
     def write(
         self,
         upserted: Mapping[str, str | None],

@@ -85,6 +85,24 @@ def test_registration_and_import_managers_feed_the_orgchart(intake, assert_publi
     assert_published_contract(envelopes)
 
 
+def test_a_registration_writes_its_reporting_line_only_when_it_is_new_or_changed(intake):
+    intake.client.put("/v1/orgchart", json={"E000010": None, "E000011": None}, headers=intake.hr)
+    first, second = (intake.create_program()["program_id"] for _ in range(2))
+    leader = intake.enrol(first, LEADER)  # E000100 → E000010: new
+    intake.enrol(second, LEADER)  # the same line again, from another program: unchanged
+    moved = intake.client.patch(
+        f"/v1/participants/{leader['participant_id']}", json={"manager_id": "E000011"}, headers=intake.hr
+    )
+    assert moved.status_code == 200
+    with intake.worker():
+        envelopes = intake.published(ORGCHART, expected=4)
+        assert len(intake.published(ORGCHART, expected=5, timeout_s=3)) == 4  # nothing more comes
+    lines = [(e["_key"], e["data"]["manager_id"]) for e in envelopes if e["_key"] == "E000100"]
+    assert lines == [("E000100", "E000010"), ("E000100", "E000011")]
+    chart = intake.client.get("/v1/orgchart/problems", headers=intake.hr).get_json()
+    assert chart == {"employees": 3, "problems": []}
+
+
 def test_only_hr_uploads_the_orgchart_and_malformed_ids_are_named(intake):
     admin_try = intake.client.put("/v1/orgchart", json={"E1": None}, headers=intake.admin)
     assert admin_try.status_code == 403

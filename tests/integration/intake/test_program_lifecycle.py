@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
+from services.intake.app import create_app
+from services.intake.service import PROGRAM_READ_REUSE_S
 from shared.contracts import PROGRAMS
-from tests.integration.intake.conftest import JUNIOR, PROGRAM
+from tests.integration.intake.conftest import JUNIOR, LEADER, PROGRAM
 
 
 def test_a_program_moves_through_its_whole_lifecycle_and_each_step_is_published(
@@ -50,6 +54,22 @@ def test_a_closed_program_refuses_changes_and_new_participants(intake):
         "/v1/participants", json={**JUNIOR, "program_id": program_id}, headers=intake.hr
     )
     assert enrol.status_code == 409
+
+
+def test_enrolment_stops_at_once_where_the_program_closed_and_within_a_second_on_other_replicas(intake):
+    program_id = intake.create_program(status="enrolling")["program_id"]
+    other_replica = create_app(intake.settings).test_client()
+
+    def enrol(client, values):
+        return client.post("/v1/participants", json={**values, "program_id": program_id}, headers=intake.hr)
+
+    assert enrol(other_replica, JUNIOR).status_code == 201  # the other replica now knows the program
+    for step in ("matching", "running", "closed"):
+        intake.transition(program_id, step)
+    assert enrol(intake.client, LEADER).status_code == 409  # this replica closed it: refused at once
+    time.sleep(PROGRAM_READ_REUSE_S + 0.2)
+    refused = enrol(other_replica, LEADER)
+    assert refused.status_code == 409 and "closed" in refused.get_json()["detail"]
 
 
 def test_only_the_programs_own_admins_may_change_it(intake):

@@ -78,3 +78,56 @@ def test_tokens_signed_by_another_key_or_with_hs256_or_none_are_refused(signer):
     unsigned = jwt.encode(claims, None, algorithm="none", headers={"kid": "k1"})
     with pytest.raises(Unauthorized):
         verifier.verify(unsigned)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _verifier_with_clock(tmp_path, key):
+    jwks = tmp_path / "jwks-clock.json"
+    jwks.write_text(json.dumps(jwks_for_private_key(key, "k1")))
+    clock = _Clock()
+    return TokenVerifier(Settings.from_env("intake", {"JWT_JWKS_FILE": str(jwks)}), clock=clock), clock
+
+
+def test_a_remembered_token_still_expires_on_time(signer, tmp_path):
+    key, _ = signer
+    verifier, clock = _verifier_with_clock(tmp_path, key)
+    token = _token(key, ttl_s=40)
+    assert verifier.verify(token).subject == "E000042"
+    clock.now += 40 + 29  # inside the 30 s leeway: still accepted, from the cache
+    assert verifier.verify(token).subject == "E000042"
+    clock.now += 2
+    with pytest.raises(Unauthorized, match="expired"):
+        verifier.verify(token)
+
+
+def test_a_remembered_token_is_verified_again_after_a_minute_so_a_removed_key_stops_counting(
+    signer, tmp_path
+):
+    key, _ = signer
+    verifier, clock = _verifier_with_clock(tmp_path, key)
+    token = _token(key, ttl_s=3600)
+    verifier.verify(token)
+    verifier._keys.clear()  # the key was rotated out of the JWKS
+    assert verifier.verify(token).subject == "E000042"  # within the minute: remembered
+    clock.now += 61
+    with pytest.raises(Unauthorized, match="unknown signing key"):
+        verifier.verify(token)
+
+
+def test_a_tampered_copy_of_a_remembered_token_is_refused(signer):
+    key, verifier = signer
+    token = _token(key)
+    verifier.verify(token)
+    header, _, signature = token.split(".")
+    forged_payload = jwt.utils.base64url_encode(
+        json.dumps({**jwt.decode(token, options={"verify_signature": False}), "sub": "E000001"}).encode()
+    ).decode()
+    with pytest.raises(Unauthorized):
+        verifier.verify(f"{header}.{forged_payload}.{signature}")
