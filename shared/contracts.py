@@ -22,7 +22,7 @@ TOPICS = (PROGRAMS, PARTICIPANTS, ORGCHART, PAIRINGS, MATCH_RUNS, FEEDBACK, NOTI
 
 # Which consumer group reads which topics; drives topic + dead-letter topic creation.
 CONSUMER_GROUPS: dict[str, tuple[str, ...]] = {
-    "intake": (PAIRINGS,),
+    "intake": (PARTICIPANTS, PAIRINGS),  # its own participants: registration lines feed the org chart
     "matching": (PROGRAMS, PARTICIPANTS, ORGCHART, FEEDBACK),
     "notifications": (PAIRINGS, FEEDBACK, PARTICIPANTS),
     "feedback": (PAIRINGS, PARTICIPANTS),

@@ -1,13 +1,15 @@
-"""Intake's events: domain events to CloudEvents envelopes, and what intake consumes (pairing status)."""
+"""Intake's events: domain events to CloudEvents envelopes, and what intake consumes: pairing status, and its
+own participant events, whose reporting lines its worker lays over the org chart."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from pymongo.database import Database
 
-from services.intake.domain import DomainEvent
-from services.intake.store import PARTICIPANTS
+from services.intake.domain import DomainEvent, OrgChartDiff
+from services.intake.store import PARTICIPANTS, OrgChartStore
 from shared.contracts import CONSUMER_GROUPS
 from shared.events.consumer import Handler
 from shared.events.envelope import Event, make_event
@@ -35,5 +37,24 @@ def handlers(db: Database) -> dict[str, Handler]:
                 event,
             )
 
+    orgchart = OrgChartStore(db)
+
+    def reporting_line(event: Event) -> None:
+        """A registration or profile change names the employee's manager: the chart takes that line.
+
+        Done here, not in the request, so an enrolment is one document write; the line (and its
+        ``employee_upserted`` event) is written only when new or changed, so a redelivery changes nothing.
+        """
+        employee, manager = event.data.get("employee_id"), event.data.get("manager_id")
+        if employee and manager:
+            line_events = envelopes(OrgChartDiff(upserted={employee: manager}).events())
+            sent_at = datetime.fromisoformat(event.time)
+            as_of = sent_at.replace(microsecond=sent_at.microsecond // 1000 * 1000)  # what BSON keeps
+            orgchart.set_line(employee, manager, line_events, as_of)
+
     verbs = ("published", "accepted", "declined", "activated", "ended")
-    return {f"mentoring.pairing.{verb}.v1": pairing_state for verb in verbs}
+    return {
+        **{f"mentoring.pairing.{verb}.v1": pairing_state for verb in verbs},
+        "mentoring.participant.registered.v1": reporting_line,
+        "mentoring.participant.updated.v1": reporting_line,
+    }

@@ -216,8 +216,6 @@ class IntakeService:
             raise Forbidden("participants may enrol only themselves; hr or the program's admins enrol others")
         participant_id = str(uuid.uuid4())
         participant, events = Participant.register(program, participant_id, values, now=self.clock())
-        if participant.manager_id and participant.employee_id:
-            self._set_reporting_line(participant.employee_id, participant.manager_id)
         self.participants.insert(
             participant_id,
             _participant_record(participant),
@@ -261,13 +259,9 @@ class IntakeService:
     def update_participant(
         self, participant_id: str, changes: dict[str, Any], principal: Principal
     ) -> dict[str, Any]:
-        def update(participant: Participant, program: Program) -> list:
-            events = participant.update(changes, program, now=self.clock())
-            if events and participant.manager_id and changes.get("manager_id") and participant.employee_id:
-                self._set_reporting_line(participant.employee_id, participant.manager_id)
-            return events
-
-        return self._change(participant_id, principal, update)
+        return self._change(
+            participant_id, principal, lambda p, program: p.update(changes, program, now=self.clock())
+        )
 
     def withdraw_participant(
         self, participant_id: str, reason: str | None, principal: Principal
@@ -369,18 +363,12 @@ class IntakeService:
         old = self.orgchart.load({store.bucket_of(e) for e in managers})
         self._write_orgchart(diff_org_charts({e: old[e] for e in managers if e in old}, managers))
 
-    def _set_reporting_line(self, employee: str, manager: str) -> None:
-        """A registration's or profile's line: written (with its event) only when new or changed."""
-        self.orgchart.set_line(
-            employee, manager, envelopes(OrgChartDiff(upserted={employee: manager}).events())
-        )
-
     def _write_orgchart(self, diff: OrgChartDiff) -> OrgChartDiff:
         """Write only the changed lines, each bucket's lines together with their events."""
         events: dict[str, list] = defaultdict(list)
         for event in envelopes(diff.events()):
             events[store.bucket_of(event.subject or "")].append(event)
-        self.orgchart.write(diff.upserted, diff.removed, events)
+        self.orgchart.write(diff.upserted, diff.removed, events, self.clock())
         return diff
 
 

@@ -11,6 +11,7 @@ import uuid
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, InsertOne, UpdateOne
@@ -246,21 +247,22 @@ class OrgChartStore:
             )
         return managers
 
-    def set_line(self, employee: str, manager: str, events: list[Event]) -> bool:
-        """Set one reporting line and append its events only if it differs: one round trip, no read.
+    def set_line(self, employee: str, manager: str, events: list[Event], as_of: datetime) -> bool:
+        """Set one reporting line as of a time, with its events, unless it is the same or a newer line is
+        known: one round trip, no read. Lines arrive out of order (registrations of one employee in several
+        programs are events of different participants); the latest ``as_of`` wins, whatever the order.
 
-        The update matches only a bucket whose line differs (or creates the bucket); a bucket that already
-        holds this very line makes the upsert collide with itself (duplicate ``_id``), which means unchanged.
+        The update matches only a bucket where this line differs and is not newer (or creates the bucket);
+        otherwise the upsert collides with the existing bucket (duplicate ``_id``): nothing to do.
         """
-        field = f"lines.{_line_field(employee)}"
+        field = _line_field(employee)
         change = {
-            "$set": {field: manager, PENDING_FLAG: True},
+            "$set": {f"lines.{field}": manager, f"since.{field}": as_of, PENDING_FLAG: True},
             "$push": {OUTBOX_FIELD: {"$each": outbox_entries(events)}},
         }
+        condition = {f"lines.{field}": {"$ne": manager}, f"since.{field}": {"$not": {"$gt": as_of}}}
         try:
-            self.collection.update_one(
-                {"_id": bucket_of(employee), field: {"$ne": manager}}, change, upsert=True
-            )
+            self.collection.update_one({"_id": bucket_of(employee), **condition}, change, upsert=True)
         except DuplicateKeyError:
             return False
         return True
@@ -270,17 +272,21 @@ class OrgChartStore:
         upserted: Mapping[str, str | None],
         removed: Iterable[str],
         events: Mapping[str, list[Event]],
+        as_of: datetime,
     ) -> None:
-        """Set ``upserted`` lines, drop ``removed`` ones, append the events: one write per bucket."""
+        """Set ``upserted`` lines as of ``as_of``, drop ``removed`` ones, append the events: one write per
+        bucket."""
         changes: dict[str, dict[str, Any]] = {}
         for employee, manager in upserted.items():
-            changes.setdefault(bucket_of(employee), {}).setdefault("$set", {})[
-                f"lines.{_line_field(employee)}"
-            ] = manager
+            field = _line_field(employee)
+            changes.setdefault(bucket_of(employee), {}).setdefault("$set", {}).update(
+                {f"lines.{field}": manager, f"since.{field}": as_of}
+            )
         for employee in removed:
-            changes.setdefault(bucket_of(employee), {}).setdefault("$unset", {})[
-                f"lines.{_line_field(employee)}"
-            ] = ""
+            field = _line_field(employee)
+            changes.setdefault(bucket_of(employee), {}).setdefault("$unset", {}).update(
+                {f"lines.{field}": "", f"since.{field}": ""}
+            )
         validated: set[str] = set()
         operations = []
         for bucket, change in sorted(changes.items()):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pymongo
 
-from services.intake.store import ORGCHART_BUCKETS
+from services.intake.store import ORGCHART_BUCKETS, OrgChartStore
 from shared.contracts import ORGCHART
 from tests.integration.intake.conftest import LEADER
 
@@ -73,11 +75,11 @@ def test_registration_and_import_managers_feed_the_orgchart(intake, assert_publi
         "E000301,junior,3,Europe/Berlin,en,ai-tools,\n"
     )
     assert intake.upload(program_id, csv).status_code == 200
+    with intake.worker():  # the worker lays the registration's line over the chart (the import's is there)
+        envelopes = intake.published(ORGCHART, expected=2)
     problems = intake.client.get("/v1/orgchart/problems", headers=intake.hr).get_json()
     assert problems["employees"] == 2  # E000100 → E000010 and E000300 → E000100; a blank manager adds nothing
     assert [p["employee_id"] for p in problems["problems"]] == ["E000100"]  # E000010 was never uploaded
-    with intake.worker():
-        envelopes = intake.published(ORGCHART, expected=2)
     assert sorted((e["_key"], e["data"]["manager_id"]) for e in envelopes) == [
         ("E000100", "E000010"),
         ("E000300", "E000100"),
@@ -85,7 +87,7 @@ def test_registration_and_import_managers_feed_the_orgchart(intake, assert_publi
     assert_published_contract(envelopes)
 
 
-def test_a_registration_writes_its_reporting_line_only_when_it_is_new_or_changed(intake):
+def test_a_registration_sets_its_reporting_line_through_the_worker_only_when_new_or_changed(intake):
     intake.client.put("/v1/orgchart", json={"E000010": None, "E000011": None}, headers=intake.hr)
     first, second = (intake.create_program()["program_id"] for _ in range(2))
     leader = intake.enrol(first, LEADER)  # E000100 → E000010: new
@@ -112,3 +114,13 @@ def test_only_hr_uploads_the_orgchart_and_malformed_ids_are_named(intake):
     empty = intake.client.put("/v1/orgchart", json={}, headers=intake.hr)
     assert empty.status_code == 422
     assert intake.client.get("/v1/orgchart/problems", headers=intake.hr).get_json()["employees"] == 0
+
+
+def test_reporting_lines_arriving_out_of_order_keep_the_latest_and_emit_only_real_changes(intake):
+    chart, start = OrgChartStore(intake.db), datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
+    assert chart.set_line("E7", "M1", [], start + timedelta(seconds=2))  # new
+    assert chart.set_line("E7", "M2", [], start + timedelta(seconds=5))  # newer and different
+    assert not chart.set_line("E7", "M1", [], start + timedelta(seconds=3))  # older: ignored
+    assert not chart.set_line("E7", "M2", [], start + timedelta(seconds=9))  # the same line: nothing to do
+    assert chart.set_line("E8", "M1", [], start)  # another employee in the same or another bucket
+    assert chart.load() == {"E7": "M2", "E8": "M1"}
