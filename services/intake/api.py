@@ -148,15 +148,15 @@ def import_participants(files: dict, program_id: str) -> dict:
 
 @blp.post("/participants")
 @require_roles("admin", "hr", "participant")
-@blp.arguments(schemas.ParticipantCreateSchema)
+@blp.arguments(schemas.ParticipantCreateSchema())  # an instance: a class would be rebuilt for every request
 @blp.response(201, schemas.ParticipantSchema)
 @_problems(401, 403, 404, 409, 422)
 def register_participant(body: dict) -> dict:
     """Enrol a leader or junior in a program
 
     hr and the program's admins enrol anyone; a participant enrols only themself. Emits
-    ``mentoring.participant.registered.v1`` (and ``mentoring.orgchart.employee_upserted.v1`` for a new
-    reporting line).
+    ``mentoring.participant.registered.v1``; intake's worker then adds a new or changed reporting line to
+    the org chart (``mentoring.orgchart.employee_upserted.v1``).
     """
     return _service().register_participant(body, current_principal())
 
