@@ -46,11 +46,15 @@ def handlers(db: Database) -> dict[str, Handler]:
         ``employee_upserted`` event) is written only when new or changed, so a redelivery changes nothing.
         """
         employee, manager = event.data.get("employee_id"), event.data.get("manager_id")
-        if employee and manager:
-            line_events = envelopes(OrgChartDiff(upserted={employee: manager}).events())
-            sent_at = datetime.fromisoformat(event.time)
-            as_of = sent_at.replace(microsecond=sent_at.microsecond // 1000 * 1000)  # what BSON keeps
-            orgchart.set_line(employee, manager, line_events, as_of)
+        if not (employee and manager):
+            return
+        sent_at = datetime.fromisoformat(event.time)
+        as_of = sent_at.replace(microsecond=sent_at.microsecond // 1000 * 1000)  # what BSON keeps
+        superseded_by = orgchart.last_whole_upload()
+        if superseded_by is not None and as_of < superseded_by:
+            return  # HR replaced the whole chart after this line was given
+        line_events = envelopes(OrgChartDiff(upserted={employee: manager}).events())
+        orgchart.set_line(employee, manager, line_events, as_of)
 
     verbs = ("published", "accepted", "declined", "activated", "ended")
     return {

@@ -343,8 +343,14 @@ class IntakeService:
 
     # -- org chart ----------------------------------------------------------------------------------
     def replace_orgchart(self, managers: Mapping[str, str | None]) -> dict[str, Any]:
-        """HR uploads the whole organisation; only new or changed reporting lines emit events."""
-        diff = self._write_orgchart(diff_org_charts(self.orgchart.load(), managers))
+        """HR uploads the whole organisation; only new or changed reporting lines emit events.
+
+        The upload supersedes every line from before it, including registration lines intake's worker has
+        not laid over the chart yet (it skips those older than the last whole upload).
+        """
+        uploaded_at = self.clock()
+        diff = self._write_orgchart(diff_org_charts(self.orgchart.load(), managers), uploaded_at)
+        self.orgchart.mark_whole_upload(uploaded_at)
         problems = OrgChart(managers).problems()
         return {
             "employees": len(managers),
@@ -363,12 +369,12 @@ class IntakeService:
         old = self.orgchart.load({store.bucket_of(e) for e in managers})
         self._write_orgchart(diff_org_charts({e: old[e] for e in managers if e in old}, managers))
 
-    def _write_orgchart(self, diff: OrgChartDiff) -> OrgChartDiff:
+    def _write_orgchart(self, diff: OrgChartDiff, as_of: datetime | None = None) -> OrgChartDiff:
         """Write only the changed lines, each bucket's lines together with their events."""
         events: dict[str, list] = defaultdict(list)
         for event in envelopes(diff.events()):
             events[store.bucket_of(event.subject or "")].append(event)
-        self.orgchart.write(diff.upserted, diff.removed, events, self.clock())
+        self.orgchart.write(diff.upserted, diff.removed, events, as_of or self.clock())
         return diff
 
 

@@ -33,6 +33,7 @@ VERSION = "_version"
 WRITE_TOKEN = "_write"
 ENROLMENT_KEY = "enrolment_key"
 ORGCHART_BUCKETS = 256
+ORGCHART_UPLOAD = "whole-organisation-upload"  # the org chart document recording HR's last full upload
 DUPLICATE_KEY = 11000
 LEGACY_UNIQUE_INDEX = "program_id_1_employee_id_1"
 INDEXES = [
@@ -266,6 +267,14 @@ class OrgChartStore:
         except DuplicateKeyError:
             return False
         return True
+
+    def mark_whole_upload(self, at: datetime) -> None:
+        """Record that HR replaced the whole chart at ``at``: every line older than that is superseded."""
+        self.collection.update_one({"_id": ORGCHART_UPLOAD}, {"$max": {"at": at}}, upsert=True)
+
+    def last_whole_upload(self) -> datetime | None:
+        document = self.collection.find_one({"_id": ORGCHART_UPLOAD})
+        return document["at"] if document else None
 
     def write(
         self,
