@@ -36,6 +36,17 @@ class ProblemResponsesPlugin(BasePlugin):
                 responses.setdefault(code, name)
 
 
+class SchemaKeywordsPlugin(BasePlugin):
+    """Adds the JSON Schema keywords a marshmallow schema declares in ``OPENAPI_KEYWORDS`` (rules marshmallow
+    checks in code, such as "at least one field" or "at least one weight above 0"), so that clients and
+    generated tests see them in the document instead of meeting them as a 422."""
+
+    def schema_helper(self, name, definition, **kwargs):
+        schema = kwargs.get("schema")
+        schema_class = schema if isinstance(schema, type) else type(schema)
+        return dict(getattr(schema_class, "OPENAPI_KEYWORDS", {}))
+
+
 class ProblemApi(Api):
     """flask-smorest's Api whose default error responses are problem+json with the ProblemSchema."""
 

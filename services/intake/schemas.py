@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates, validates_schema
 
 from shared.http import PageQuery, StrictSchema
-from shared.vocabulary import FOCUS_AREAS, GROWTH_GOALS, ROLES
+from shared.vocabulary import DEFAULT_WEIGHTS, FOCUS_AREAS, GROWTH_GOALS, ROLES
 
 from .domain import participants as participant_rules
 from .domain import programs as program_rules
@@ -43,9 +43,15 @@ from .domain.validation import (
     check_availability,
     check_languages,
     check_timezone,
+    iana_timezones,
 )
 
 ID_LENGTH = validate.Length(min=1, max=64)
+# The shape of a BCP 47 tag; the check itself also wants registered subtags (e.g. 'xx' is refused).
+LANGUAGE_TAG_DOC = {
+    "pattern": r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$",
+    "description": "a BCP 47 language tag with registered subtags, e.g. 'en', 'pt-BR', 'zh-Hant'",
+}
 
 
 def _domain_check(check: Callable[[Any], Any]) -> Callable[[Any], None]:
@@ -92,6 +98,13 @@ def _goal_list(**kwargs: Any) -> fields.List:
 class WeightsSchema(StrictSchema):
     """Score component weights, each 0-1; missing components count 0, at least one must be above 0."""
 
+    OPENAPI_KEYWORDS: ClassVar[dict[str, Any]] = {
+        "anyOf": [
+            {"required": [name], "properties": {name: {"minimum": 0, "exclusiveMinimum": True}}}
+            for name in DEFAULT_WEIGHTS
+        ]
+    }
+
     topic_fit = fields.Float(allow_nan=False, validate=validate.Range(0, 1, error="must be from 0 to 1"))
     reverse_fit = fields.Float(allow_nan=False, validate=validate.Range(0, 1, error="must be from 0 to 1"))
     availability = fields.Float(allow_nan=False, validate=validate.Range(0, 1, error="must be from 0 to 1"))
@@ -119,7 +132,8 @@ class RulesSchema(StrictSchema):
         ),
     )
     languages = fields.List(
-        fields.String(), validate=[validate.Length(min=1, max=20), _domain_check(check_languages)]
+        fields.String(metadata=LANGUAGE_TAG_DOC),
+        validate=[validate.Length(min=1, max=20), _domain_check(check_languages)],
     )
     junior_capacity_default = fields.Integer(
         strict=True, validate=validate.Range(CAPACITY_MIN, CAPACITY_MAX, error="must be from {min} to {max}")
@@ -161,6 +175,8 @@ class ProgramCreateSchema(StrictSchema):
 
 class ProgramUpdateSchema(StrictSchema):
     """A partial change: only the fields sent change; ``rules`` merge key by key."""
+
+    OPENAPI_KEYWORDS: ClassVar[dict[str, Any]] = {"minProperties": 1}
 
     name = fields.String(validate=validate.Length(min=1, max=program_rules.MAX_NAME))
     focus_areas = fields.List(
@@ -243,9 +259,13 @@ class _ProfileFields(StrictSchema):
     )
     department = fields.String(allow_none=True, validate=validate.Length(max=MAX_TEXT))
     location = fields.String(allow_none=True, validate=validate.Length(max=MAX_TEXT))
-    timezone = fields.String(validate=[validate.Length(min=1, max=64), _domain_check(check_timezone)])
+    timezone = fields.String(
+        validate=[validate.Length(min=1, max=64), _domain_check(check_timezone)],
+        metadata={"enum": sorted(iana_timezones()), "description": "an IANA time zone name"},
+    )
     languages = fields.List(
-        fields.String(), validate=[validate.Length(min=1, max=20), _domain_check(check_languages)]
+        fields.String(metadata=LANGUAGE_TAG_DOC),
+        validate=[validate.Length(min=1, max=20), _domain_check(check_languages)],
     )
     topics_to_learn = _term_list()
     topics_to_teach = _term_list()
@@ -299,6 +319,8 @@ class ParticipantCreateSchema(_ProfileFields):
 class ParticipantUpdateSchema(_ProfileFields):
     """A partial profile change; identity (employee_id, role, program) and consent change elsewhere."""
 
+    OPENAPI_KEYWORDS: ClassVar[dict[str, Any]] = {"minProperties": 1}
+
     @validates_schema
     def _not_empty(self, data: dict[str, Any], **_: Any) -> None:
         if not data:
@@ -311,6 +333,8 @@ class WithdrawSchema(StrictSchema):
 
 class ConsentUpdateSchema(StrictSchema):
     """Withdrawing ``data_processing`` erases the participant; withdrawing ``matching`` withdraws them."""
+
+    OPENAPI_KEYWORDS: ClassVar[dict[str, Any]] = {"minProperties": 1}
 
     matching = fields.Boolean()
     data_processing = fields.Boolean()
@@ -382,6 +406,8 @@ ORGCHART_UPLOAD_DOC = {
     "type": "object",
     "description": OrgChartUploadSchema.__doc__.split("\n")[0],
     "additionalProperties": {"type": "string", "nullable": True, "pattern": EMPLOYEE_ID_PATTERN},
+    "minProperties": 1,
+    "maxProperties": MAX_ORGCHART_EMPLOYEES,
     "example": {"E000001": None, "E000002": "E000001", "E000003": "E000002"},
 }
 

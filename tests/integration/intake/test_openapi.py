@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+from services.intake.domain.validation import iana_timezones
+from shared.vocabulary import DEFAULT_WEIGHTS
+
 PROBLEM_REF = "#/components/schemas/Problem"
 
 
@@ -36,3 +41,18 @@ def test_every_route_documents_its_summary_request_response_and_problem_response
         "additionalProperties"
     ]["nullable"]
     assert spec["components"]["schemas"]["Problem"]["required"] == ["status", "title", "type"]
+
+
+def test_rules_checked_in_code_are_stated_in_the_document_where_json_schema_can_say_them(intake):
+    """Generated clients and tests (schemathesis) should not meet these only as 422s."""
+    spec = intake.client.get("/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+    for name in ("ProgramUpdate", "ParticipantUpdate", "ConsentUpdate"):
+        assert schemas[name]["minProperties"] == 1, name
+    at_least_one_weight = schemas["Weights"]["anyOf"]
+    assert {tuple(option["required"]) for option in at_least_one_weight} == {(n,) for n in DEFAULT_WEIGHTS}
+    assert set(schemas["ParticipantCreate"]["properties"]["timezone"]["enum"]) == iana_timezones()
+    language = schemas["ParticipantCreate"]["properties"]["languages"]["items"]
+    assert re.fullmatch(language["pattern"], "pt-BR") and not re.fullmatch(language["pattern"], "")
+    upload = spec["paths"]["/v1/orgchart"]["put"]["requestBody"]["content"]["application/json"]["schema"]
+    assert upload["minProperties"] == 1
