@@ -18,7 +18,7 @@ from shared.auth import TokenVerifier
 from shared.config import Settings
 from shared.logging import configure_logging, request_id_var
 from shared.mongo import CHASSIS_INDEXES, IndexSpec, database_for, ensure_indexes, ping
-from shared.openapi import ProblemApi, ProblemResponsesPlugin, SchemaKeywordsPlugin
+from shared.openapi import ProblemApi, ProblemResponsesPlugin, ResourceLinksPlugin, SchemaKeywordsPlugin
 
 log = logging.getLogger(__name__)
 ReadinessCheck = Callable[[], None]
@@ -99,7 +99,8 @@ def create_base_app(
     ensure_indexes(db, [*CHASSIS_INDEXES, *indexes])
 
     metrics.init_app(app, settings.service_name)
-    api = ProblemApi(app, spec_kwargs={"extra_plugins": [ProblemResponsesPlugin(), SchemaKeywordsPlugin()]})
+    plugins = [ProblemResponsesPlugin(), SchemaKeywordsPlugin(), ResourceLinksPlugin()]
+    api = ProblemApi(app, spec_kwargs={"extra_plugins": plugins})
     errors.init_app(app)  # after Api(): flask-smorest registers its own HTTPException handler
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

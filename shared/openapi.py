@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http
+import re
 
 from apispec import BasePlugin
 from flask_smorest import Api
@@ -34,6 +35,45 @@ class ProblemResponsesPlugin(BasePlugin):
                 codes["404"] = "NOT_FOUND"
             for code, name in codes.items():
                 responses.setdefault(code, name)
+
+
+class ResourceLinksPlugin(BasePlugin):
+    """OpenAPI links from the operation that creates a resource to every operation that takes its id.
+
+    ``POST /v1/programs`` answers 201 with ``program_id``; every operation with ``{program_id}`` in its path
+    is linked from that response, so clients and stateful test tools (schemathesis) can chain the calls.
+    Paths arrive one by one, so links are added whichever of creator and target is seen first.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._created: dict[str, list[dict]] = {}  # id parameter -> 201 responses that return it
+        self._takers: dict[str, list[tuple[str, str]]] = {}  # id parameter -> (path, method) taking it
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        if not path or not path.startswith("/v1") or not operations:
+            return
+        for method, operation in operations.items():
+            responses = operation.get("responses", {})
+            created = responses.get(201, responses.get("201"))  # flask-smorest keys codes as ints
+            if method == "post" and "{" not in path and isinstance(created, dict):
+                parameter = path.rstrip("/").rsplit("/", 1)[-1].removesuffix("s") + "_id"
+                self._created.setdefault(parameter, []).append(created)
+                for target in self._takers.get(parameter, []):
+                    _link(created, parameter, *target)
+            for parameter in re.findall(r"{(\w+_id)}", path):
+                self._takers.setdefault(parameter, []).append((path, method))
+                for response in self._created.get(parameter, []):
+                    _link(response, parameter, path, method)
+
+
+def _link(response: dict, parameter: str, path: str, method: str) -> None:
+    pointer = path.replace("~", "~0").replace("/", "~1")
+    name = re.sub(r"[^A-Za-z0-9]+", "_", f"{method}_{path}").strip("_")
+    response.setdefault("links", {})[name] = {
+        "operationRef": f"#/paths/{pointer}/{method}",
+        "parameters": {parameter: f"$response.body#/{parameter}"},
+    }
 
 
 class SchemaKeywordsPlugin(BasePlugin):

@@ -56,3 +56,18 @@ def test_rules_checked_in_code_are_stated_in_the_document_where_json_schema_can_
     assert re.fullmatch(language["pattern"], "pt-BR") and not re.fullmatch(language["pattern"], "")
     upload = spec["paths"]["/v1/orgchart"]["put"]["requestBody"]["content"]["application/json"]["schema"]
     assert upload["minProperties"] == 1
+
+
+def test_created_resources_link_to_the_operations_that_take_their_id(intake):
+    spec = intake.client.get("/openapi.json").get_json()
+    links = spec["paths"]["/v1/programs"]["post"]["responses"]["201"]["links"]
+    get_program = links["get_v1_programs_program_id"]
+    assert get_program == {
+        "operationRef": "#/paths/~1v1~1programs~1{program_id}/get",
+        "parameters": {"program_id": "$response.body#/program_id"},
+    }
+    for link in links.values():  # every link points at an operation that exists
+        path, method = link["operationRef"].removeprefix("#/paths/").rsplit("/", 1)
+        assert method in spec["paths"][path.replace("~1", "/").replace("~0", "~")]
+    participant_links = spec["paths"]["/v1/participants"]["post"]["responses"]["201"]["links"]
+    assert len(participant_links) == 7  # get, patch, delete, withdraw, reenrol, consent, erase
