@@ -144,19 +144,23 @@ def _kafka_key() -> str:
     return _digest(b"kafka", KAFKA_VERSION.encode(), (KAFKA_SRC / "pom.xml").read_bytes())
 
 
-# FerretDB v1.24.2's SQLite backend creates the unique _id index on `_ferretdb_sjson->"_id"` but queries
-# `_ferretdb_sjson->'$._id'`, which SQLite cannot match to that index: every lookup or update by _id scans
-# the whole table (O(n) per write, O(n^2) for an import). It also pushes a `_id` equality down only when it
-# is the filter's sole key, although the handler re-applies the full filter afterwards, and never pushes
-# `_id: {$in: [...]}` down (batch look-ups scan too). Its `update` command defers closing each statement's
-# query until the whole command returns, and a single-document update stops reading before the end, so every
-# matched statement keeps a pooled SQLite connection: one bulk write of ~100 matching updates exhausts the
-# database's pool (100 connections) and that database hangs for good (an org-chart upload touching most of
-# its 256 buckets did). And an update reads the document outside the transaction that writes it back, so
-# concurrent updates of one document lost each other's changes (1,600 concurrent $inc left 185) and a
-# conditional update on {_id, _version} was not conditional: update and findAndModify statements now hold a
-# per-collection lock from read to write. These are patched in a private copy of the module at build time;
-# nothing else changes.
+# FerretDB v1.24.2 bugs we hit, patched in a private copy of the module at build time (nothing else changes;
+# tests/integration/test_mongo_server.py guards them):
+# - The SQLite backend creates the unique _id index on `_ferretdb_sjson->"_id"` but queries
+#   `_ferretdb_sjson->'$._id'`, which SQLite cannot match to that index: every lookup or update by _id scanned
+#   the whole table (O(n) per write, O(n^2) for an import). It pushed a `_id` equality down only when it was
+#   the filter's sole key (the handler re-applies the full filter afterwards anyway) and never pushed
+#   `_id: {$in: [...]}` or any other filter down, so an outbox relay's poll for `{outbox_pending: true}`
+#   decoded every document (550 ms per poll at 10,000 participants). `_id` equality, `_id: {$in}` and a
+#   top-level boolean equality now reach their indexes.
+# - The `update` command defers closing each statement's query until the whole command returns, and a
+#   single-document update stops reading early, so every matched statement kept a pooled SQLite connection:
+#   one bulk write of ~100 matching updates exhausted the database's pool (100) and that database hung for
+#   good (an org-chart upload touching most of its 256 buckets did).
+# - An update reads the document outside the transaction that writes it back, so concurrent updates of one
+#   document lost each other's changes (1,600 concurrent $inc left 185) and a conditional update on
+#   {_id, _version} was not conditional: update and findAndModify now hold a per-collection lock from read
+#   to write.
 FERRETDB_PATCHES: tuple[tuple[str, str, str], ...] = (
     ("internal/backends/sqlite/metadata/metadata.go", "\"->'$._id'\"", '`->"_id"`'),
     (
@@ -171,7 +175,9 @@ FERRETDB_PATCHES: tuple[tuple[str, str, str], ...] = (
         "args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}\n\t\t}\n\t}\n\n\tq += whereClause",
         "args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}\n"
         "\t\tcase *types.Document:\n\t\t\twhereClause, args = idInClause(v.(*types.Document))\n"
-        "\t\t}\n\t}\n\n\tq += whereClause",
+        "\t\t}\n\t\tif whereClause == \"\" {\n"
+        "\t\t\twhereClause, args = boolFieldClause(params.Filter)\n\t\t}\n"
+        "\t}\n\n\tq += whereClause",
     ),
     (
         "internal/handler/msg_update.go",
@@ -201,6 +207,7 @@ FERRETDB_PATCHES: tuple[tuple[str, str, str], ...] = (
 # Files added to the module's SQLite backend (source kept beside main.go, named *.go.in so Go ignores it).
 FERRETDB_ADDED_FILES = {
     "internal/backends/sqlite/id_in_pushdown.go": "id_in_pushdown.go.in",
+    "internal/backends/sqlite/bool_pushdown.go": "bool_pushdown.go.in",
     "internal/handler/collection_lock.go": "collection_lock.go.in",
 }
 

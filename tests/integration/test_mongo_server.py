@@ -70,3 +70,33 @@ def test_concurrent_updates_of_one_document_neither_lose_changes_nor_let_two_con
         assert final["leases"] == 400
     finally:
         client_for(settings).drop_database(settings.mongodb_database)
+
+
+def test_a_boolean_equality_keeps_mongodb_semantics_now_that_it_is_served_from_the_index(settings_for):
+    """The relay's `{outbox_pending: true}` poll is pushed down to SQLite on the local server; it must still
+    match exactly what MongoDB matches (arrays holding the value included, other types and absence not)."""
+    settings = settings_for("intake")
+    collection = client_for(settings)[settings.mongodb_database]["documents"]
+    collection.create_index("flag")
+    collection.insert_many(
+        [
+            {"_id": "true", "flag": True},
+            {"_id": "false", "flag": False},
+            {"_id": "array-with-true", "flag": [False, True]},
+            {"_id": "array-without", "flag": [False]},
+            {"_id": "one", "flag": 1},
+            {"_id": "text", "flag": "true"},
+            {"_id": "nested", "flag": {"value": True}},
+            {"_id": "absent"},
+        ]
+    )
+    try:
+        def matching(value: bool) -> list[str]:
+            return sorted(document["_id"] for document in collection.find({"flag": value}))
+
+        assert matching(True) == ["array-with-true", "true"]
+        assert matching(False) == ["array-with-true", "array-without", "false"]
+        both = collection.find({"flag": True, "_id": {"$ne": "true"}})
+        assert [d["_id"] for d in both] == ["array-with-true"]  # the rest of the filter still applies
+    finally:
+        client_for(settings).drop_database(settings.mongodb_database)
