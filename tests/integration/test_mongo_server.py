@@ -91,6 +91,7 @@ def test_a_boolean_equality_keeps_mongodb_semantics_now_that_it_is_served_from_t
         ]
     )
     try:
+
         def matching(value: bool) -> list[str]:
             return sorted(document["_id"] for document in collection.find({"flag": value}))
 
