@@ -33,7 +33,7 @@ def handlers(service: MatchingService) -> dict[str, Handler]:
             service.junior_registered(data["program_id"], event.id)  # capacity may have appeared
 
     def participant_withdrawn(event: Event) -> None:
-        store.set_participant_status(event.data["participant_id"], "withdrawn", event)
+        service.withdraw_participant(event.data["participant_id"], event.data["program_id"], event)
 
     def participant_erased(event: Event) -> None:
         service.erase_participant(event.data["participant_id"], event.data["program_id"], event)

@@ -786,6 +786,29 @@ class MatchingService:
     def junior_registered(self, program_id: str, event_id: str) -> None:
         self.rematch(program_id, trigger=event_id)
 
+    # -- withdrawal and erasure ----------------------------------------------------------------------
+    def withdraw_participant(self, participant_id: str, program_id: str, event: Event) -> None:
+        """A participant left the program: their live pairings end early and they leave the waitlist; a
+        leader whose junior left goes back on it. Decided from the projected status, not from whether this
+        delivery changed it, so a redelivery after a crash finishes what the first one started (and a
+        withdrawal older than a re-enrolment ends nothing)."""
+        self.projection.set_participant_status(participant_id, "withdrawn", event)
+        if (self.projection.participant(participant_id) or {}).get("status") != "withdrawn":
+            return
+        freed = False
+        for record in self.pairings.involving(participant_id):
+            pairing = Pairing.from_record(record)
+            if not pairing.live:
+                continue
+            ended, events = pairing.end("early", "participant withdrew", "system", self.clock())
+            self._save(ended, record["_version"], events)
+            freed = True
+            if participant_id == pairing.junior_id:
+                self.pairings.wait(program_id, pairing.leader_id, "partner_withdrew", "", self.clock())
+        self.pairings.forget_waiting(participant_id)
+        if freed:
+            self.rematch(program_id, trigger=event.id)
+
     # -- erasure ------------------------------------------------------------------------------------
     def erase_participant(self, participant_id: str, program_id: str, event: Event) -> None:
         """Forget a person: projection tombstone, live pairings ended ("erased"), personal data scrubbed

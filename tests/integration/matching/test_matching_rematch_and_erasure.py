@@ -141,3 +141,40 @@ def test_erased_junior_leaves_no_personal_data_and_their_active_pairing_ends_wit
     runs = list(db[store.MATCH_RUNS].find({}))
     assert all("J1" not in r["participant_ids"] for r in runs)
     assert any(p["junior_id"] == "erased" for r in runs for p in r["proposals"])
+
+
+def test_a_withdrawn_junior_ends_their_live_pairing_early_and_their_leader_waits_for_a_new_junior(matching):
+    prog = "prog-withdraw"
+    people = [
+        person(prog, "L1", "leader", employee_id="E711"),
+        person(prog, "L2", "leader", employee_id="E712"),
+        person(prog, "J1", "junior", employee_id="E811"),
+    ]
+    matching.send(cohort_events(program(prog), people))
+    with matching.worker():
+        matching.wait_projected(prog, 3)
+        _publish_run(matching, prog)
+        pairing = _pairing_of(matching, prog, "L1")
+        path = f"/v1/pairings/{pairing['pairing_id']}"
+        matching.post(f"{path}/accept", matching.participant("E711"))
+        matching.post(f"{path}/accept", matching.participant("E811"))
+        assert matching.get(path)["state"] == "active"
+        assert [w["leader_id"] for w in matching.get(f"/v1/programs/{prog}/waitlist")["items"]] == ["L2"]
+
+        withdrawals = [
+            {"participant_id": "J1", "program_id": prog, "employee_id": "E811", "reason": None},
+            {"participant_id": "L2", "program_id": prog, "employee_id": "E712", "reason": None},
+        ]
+        matching.send([event("mentoring.participant.withdrawn.v1", w) for w in withdrawals])
+        matching.wait_for(lambda: matching.get(path)["state"] == "ended")
+
+        def waitlist() -> list[tuple[str, str]]:
+            entries = matching.get(f"/v1/programs/{prog}/waitlist")["items"]
+            return [(w["leader_id"], w["reason"]) for w in entries]
+
+        # L1 waits for a new junior; the withdrawn leader L2 has left the waitlist.
+        matching.wait_for(lambda: waitlist() == [("L1", "partner_withdrew")])
+
+    ended = matching.get(path)
+    assert (ended["end_kind"], ended["reason"]) == ("early", "participant withdrew")
+    assert matching.get("/v1/participants/J1")["status"] == "withdrawn"
