@@ -57,7 +57,9 @@ LOG4J2_CONFIG = KAFKA_SRC / "log4j2.xml"
 HOST = "127.0.0.1"
 DEFAULT_KAFKA_PORT = 9092
 DEFAULT_MONGO_PORT = 27017
-KAFKA_HEAP_OPTS = "-Xms256m -Xmx512m"
+# Every test gets topics of its own, so one `make test` leaves ~20,000 partitions on the broker; a broker
+# reused across several runs ran out of a 512 MiB heap.
+KAFKA_HEAP_OPTS = "-Xms256m -Xmx1g"
 STOP_TIMEOUT_S = 20.0
 START_TIMEOUT_S = 90.0
 
