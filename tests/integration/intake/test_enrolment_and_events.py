@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from shared.contracts import PARTICIPANTS
+from shared.contracts import ORGCHART, PARTICIPANTS
 from tests.integration.intake.conftest import JUNIOR, LEADER
+from tests.support.harness import wait_for
 
 
 def test_enrolment_changes_withdrawal_and_reenrolment_reach_kafka_as_published(
@@ -27,6 +28,9 @@ def test_enrolment_changes_withdrawal_and_reenrolment_reach_kafka_as_published(
 
     with intake.worker():
         envelopes = intake.published(PARTICIPANTS, expected=6)
+        lines = intake.published(ORGCHART, expected=1)  # the worker lays the leader's line over the chart
+        wait_for(lambda: intake.pending_events() == 0)  # and relays that too: nothing is left behind
+    assert [(e["subject"], e["data"]["manager_id"]) for e in lines] == [("E000100", "E000010")]
     by_type = [(e["type"].split(".")[2], e["subject"]) for e in envelopes]
     lid, jid = leader["participant_id"], junior["participant_id"]
     assert sorted(by_type) == sorted(
@@ -40,8 +44,7 @@ def test_enrolment_changes_withdrawal_and_reenrolment_reach_kafka_as_published(
         "participant_id": lid, "program_id": program_id, "employee_id": "E000100", "reason": None
     }  # fmt: skip
     assert withdrawals[jid]["reason"] == "consent-withdrawn"
-    assert_published_contract(envelopes)
-    assert intake.pending_events() == 0
+    assert_published_contract(envelopes + lines)
 
 
 def test_an_employee_is_enrolled_once_per_program_but_may_join_several_programs(intake):
