@@ -20,6 +20,16 @@ def _pairing_of(matching, program_id: str, leader_id: str, state: str | None = N
     return next(p for p in items if p["leader_id"] == leader_id)
 
 
+def _active_pairing_path(matching, program_id: str, leader: tuple[str, str], junior_employee_id: str) -> str:
+    """Publish a run and have both sides accept the leader's pairing; its API path."""
+    leader_id, leader_employee_id = leader
+    _publish_run(matching, program_id)
+    path = f"/v1/pairings/{_pairing_of(matching, program_id, leader_id)['pairing_id']}"
+    matching.post(f"{path}/accept", matching.participant(leader_employee_id))
+    matching.post(f"{path}/accept", matching.participant(junior_employee_id))
+    return path
+
+
 def _rematch_proposals(matching, program_id: str) -> list[tuple[str, str]]:
     runs = matching.get(f"/v1/programs/{program_id}/match-runs")["items"]
     pairs = []
@@ -116,11 +126,7 @@ def test_erased_junior_leaves_no_personal_data_and_their_active_pairing_ends_wit
     matching.send(cohort_events(program(prog), people))
     with matching.worker():
         matching.wait_projected(prog, 2)
-        _publish_run(matching, prog)
-        pairing = _pairing_of(matching, prog, "L1")
-        path = f"/v1/pairings/{pairing['pairing_id']}"
-        matching.post(f"{path}/accept", matching.participant("E701"))
-        matching.post(f"{path}/accept", matching.participant("E801"))
+        path = _active_pairing_path(matching, prog, ("L1", "E701"), "E801")
 
         erased = {"participant_id": "J1", "program_id": prog, "employee_id": "E801", "reason": "GDPR request"}
         matching.send([event("mentoring.participant.erased.v1", erased)])
@@ -153,11 +159,7 @@ def test_a_withdrawn_junior_ends_their_live_pairing_early_and_their_leader_waits
     matching.send(cohort_events(program(prog), people))
     with matching.worker():
         matching.wait_projected(prog, 3)
-        _publish_run(matching, prog)
-        pairing = _pairing_of(matching, prog, "L1")
-        path = f"/v1/pairings/{pairing['pairing_id']}"
-        matching.post(f"{path}/accept", matching.participant("E711"))
-        matching.post(f"{path}/accept", matching.participant("E811"))
+        path = _active_pairing_path(matching, prog, ("L1", "E711"), "E811")
         assert matching.get(path)["state"] == "active"
         assert [w["leader_id"] for w in matching.get(f"/v1/programs/{prog}/waitlist")["items"]] == ["L2"]
 
