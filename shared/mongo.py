@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from pymongo import ASCENDING, MongoClient
 from pymongo.database import Database
@@ -13,6 +14,17 @@ from shared.config import Settings
 
 log = logging.getLogger(__name__)
 _clients: dict[str, MongoClient] = {}
+
+
+def stored_precision(moment: datetime) -> datetime:
+    """The moment as a BSON date keeps it (milliseconds): what a response shows is what a later read returns,
+    and times compared in queries compare equal to what was stored."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def now() -> datetime:
+    """The current UTC time at stored precision: the default clock of the services."""
+    return stored_precision(datetime.now(UTC))
 
 
 @dataclass(frozen=True)

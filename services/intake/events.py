@@ -13,6 +13,7 @@ from services.intake.store import PARTICIPANTS, OrgChartStore
 from shared.contracts import CONSUMER_GROUPS
 from shared.events.consumer import Handler
 from shared.events.envelope import Event, make_event
+from shared.mongo import stored_precision
 from shared.projection import upsert_if_newer
 
 SOURCE = "/services/intake"
@@ -48,8 +49,7 @@ def handlers(db: Database) -> dict[str, Handler]:
         employee, manager = event.data.get("employee_id"), event.data.get("manager_id")
         if not (employee and manager):
             return
-        sent_at = datetime.fromisoformat(event.time)
-        as_of = sent_at.replace(microsecond=sent_at.microsecond // 1000 * 1000)  # what BSON keeps
+        as_of = stored_precision(datetime.fromisoformat(event.time))
         superseded_by = orgchart.last_whole_upload()
         if superseded_by is not None and as_of < superseded_by:
             return  # HR replaced the whole chart after this line was given

@@ -14,7 +14,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pymongo.database import Database
@@ -33,18 +33,13 @@ from services.intake.importer import RowRejection, decode_upload, import_partici
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.metrics import PARTICIPANTS_REGISTERED
+from shared.mongo import now as stored_now
 
 Clock = Callable[[], datetime]
 STAFF_READERS = ("admin", "hr", "service")
 # How long an API process may enrol against a program it read recently instead of reading it again. Changes
 # made through this process are seen at once; one made through another replica within this time.
 PROGRAM_READ_REUSE_S = 1.0
-
-
-def _now() -> datetime:
-    # Millisecond precision, what BSON dates keep: a response then shows exactly what a later read shows.
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def _program_view(program: Program) -> dict[str, Any]:
@@ -58,7 +53,9 @@ def _participant_record(participant: Participant) -> dict[str, Any]:
 
 
 class IntakeService:
-    def __init__(self, db: Database, clock: Clock = _now, retention: RetentionPolicy | None = None) -> None:
+    def __init__(
+        self, db: Database, clock: Clock = stored_now, retention: RetentionPolicy | None = None
+    ) -> None:
         self.programs = store.AggregateStore(db, store.PROGRAMS)
         self.participants = store.AggregateStore(db, store.PARTICIPANTS)
         self.orgchart = store.OrgChartStore(db)

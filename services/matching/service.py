@@ -12,7 +12,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -42,6 +42,7 @@ from shared.auth import Principal
 from shared.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
 from shared.events.envelope import Event, make_event
 from shared.metrics import MATCH_RUN_DURATION, MATCH_RUNS, MATCH_SCORE, PAIRINGS
+from shared.mongo import now as stored_now
 
 log = logging.getLogger(__name__)
 SOURCE = "/services/matching"
@@ -49,12 +50,6 @@ RUNNABLE_STATUSES = ("enrolling", "matching", "running")
 PAIRING_IDS = uuid.UUID("6f1c0b8e-53a5-4c3e-9a55-0b1f7e0c2a11")  # namespace of derived ids
 ERASED = "erased"
 Clock = Callable[[], datetime]
-
-
-def _now() -> datetime:
-    """Millisecond precision, as Mongo stores it: what a response shows is what a later read returns."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def _derived_id(*parts: str) -> str:
@@ -112,7 +107,7 @@ def _replace_id(value: Any, old: str, new: str) -> Any:
 
 
 class MatchingService:
-    def __init__(self, db: Database, clock: Clock = _now) -> None:
+    def __init__(self, db: Database, clock: Clock = stored_now) -> None:
         self.projection = ProjectionStore(db)
         self.runs = MatchRunStore(db)
         self.pairings = PairingStore(db)
