@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates, validates_schema
 
-from shared.http import PageQuery, StrictSchema
+from shared.http import PageQuery, PageSchema, StrictSchema
 from shared.vocabulary import DEFAULT_WEIGHTS, FOCUS_AREAS, GROWTH_GOALS, ROLES
 
 from .domain import participants as participant_rules
@@ -582,17 +582,11 @@ class ParticipantSchema(Schema):
     erased_at = fields.DateTime(allow_none=True)
 
 
-class _PageSchema(Schema):
-    page = fields.Integer()
-    page_size = fields.Integer()
-    total = fields.Integer()
-
-
-class ProgramPageSchema(_PageSchema):
+class ProgramPageSchema(PageSchema):
     items = fields.List(fields.Nested(ProgramSchema))
 
 
-class ParticipantPageSchema(_PageSchema):
+class ParticipantPageSchema(PageSchema):
     items = fields.List(fields.Nested(ParticipantSchema))
 
 

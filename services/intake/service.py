@@ -92,11 +92,14 @@ class IntakeService:
             )
 
     # -- programs -----------------------------------------------------------------------------------
-    def _program(self, program_id: str) -> tuple[Program, int]:
+    def _program_record(self, program_id: str) -> tuple[dict[str, Any], int]:
         loaded = self.programs.load(program_id)
         if loaded is None:
             raise NotFound(f"program {program_id} does not exist", field="program_id")
-        record, version = loaded
+        return loaded
+
+    def _program(self, program_id: str) -> tuple[Program, int]:
+        record, version = self._program_record(program_id)
         return Program.from_record(record), version
 
     def _program_to_enrol_in(self, program_id: str) -> Program:
@@ -110,12 +113,10 @@ class IntakeService:
             recent = self._recent_programs.get(program_id)
         if recent is not None and now - recent[1] <= PROGRAM_READ_REUSE_S:
             return Program.from_record(recent[0])
-        loaded = self.programs.load(program_id)
-        if loaded is None:
-            raise NotFound(f"program {program_id} does not exist", field="program_id")
+        record, _ = self._program_record(program_id)
         with self._recent_programs_lock:
-            self._recent_programs[program_id] = (loaded[0], now)
-        return Program.from_record(loaded[0])
+            self._recent_programs[program_id] = (record, now)
+        return Program.from_record(record)
 
     def _save_program(self, program: Program, version: int, events: list) -> None:
         self.programs.save(program.program_id, program.to_record(), version, envelopes(events))
