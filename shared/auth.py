@@ -111,21 +111,20 @@ class TokenVerifier:
         now = self.clock()
         with self._verified_lock:
             cached = self._verified.get(token)
-        if cached is not None:
-            principal, expires_at, verified_at = cached
-            if now - verified_at <= VERIFIED_CACHE_TTL_S:
-                if now > expires_at + LEEWAY_S:
-                    raise Unauthorized("invalid bearer token: Signature has expired")
-                return principal
-        principal, expires_at = self._verify_signature_and_claims(token, now)
-        with self._verified_lock:
-            self._verified[token] = (principal, expires_at, now)
-            self._verified.move_to_end(token)
-            while len(self._verified) > VERIFIED_CACHE_SIZE:
-                self._verified.popitem(last=False)
+        if cached is not None and now - cached[2] <= VERIFIED_CACHE_TTL_S:
+            principal, expires_at, _ = cached
+        else:
+            principal, expires_at = self._verify_signature_and_claims(token)
+            with self._verified_lock:
+                self._verified[token] = (principal, expires_at, now)
+                self._verified.move_to_end(token)
+                while len(self._verified) > VERIFIED_CACHE_SIZE:
+                    self._verified.popitem(last=False)
+        if now > expires_at + LEEWAY_S:  # checked on every use, remembered or not
+            raise Unauthorized("invalid bearer token: Signature has expired")
         return principal
 
-    def _verify_signature_and_claims(self, token: str, now: float) -> tuple[Principal, float]:
+    def _verify_signature_and_claims(self, token: str) -> tuple[Principal, float]:
         try:
             claims = jwt.decode(
                 token,
@@ -141,8 +140,6 @@ class TokenVerifier:
         expires_at = claims["exp"]
         if not isinstance(expires_at, int | float) or isinstance(expires_at, bool):
             raise Unauthorized("invalid bearer token: Expiration Time claim (exp) must be a number")
-        if now > expires_at + LEEWAY_S:
-            raise Unauthorized("invalid bearer token: Signature has expired")
         roles = claims.get("roles", [])
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise Unauthorized("invalid bearer token: roles must be a list of strings")
