@@ -11,28 +11,12 @@ from services.intake.worker import build_worker as intake_worker
 from services.matching.app import create_app as create_matching
 from services.matching.worker import build_worker as matching_worker
 from shared.contracts import PARTICIPANTS, dlq_topic
+from tests.integration.intake.conftest import LEADER as INTAKE_LEADER
+from tests.integration.intake.conftest import PROGRAM
 from tests.support.harness import bearer, read_topic, running, topics_ready, wait_for
 
-PROGRAM = {
-    "name": "EMEA leaders 2027",
-    "focus_areas": ["social-media-influencer-marketing", "remote-hybrid-leadership"],
-    "starts_on": "2027-01-11",
-    "ends_on": "2027-06-30",
-    "admins": ["E000001"],
-}
-LEADER = {
-    "employee_id": "E000100",
-    "role": "leader",
-    "level": 10,
-    "department": "Finance",
-    "location": "London",
-    "timezone": "Europe/London",
-    "languages": ["en"],
-    "topics_to_learn": ["social-media-influencer-marketing"],
-    "strengths": ["strategy"],
-    "availability": [{"day": 1, "start": "09:00", "end": "11:00"}],
-    "consent": {"matching": True, "data_processing": True},
-}
+# intake's fixtures, without a manager: this flow is about participants, not the org chart
+LEADER = {key: value for key, value in INTAKE_LEADER.items() if key != "manager_id"}
 
 
 def _enrol(client, headers) -> dict:
