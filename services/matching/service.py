@@ -790,40 +790,50 @@ class MatchingService:
         self.projection.set_participant_status(participant_id, "withdrawn", event)
         if (self.projection.participant(participant_id) or {}).get("status") != "withdrawn":
             return
-        freed = False
-        for record in self.pairings.involving(participant_id):
-            pairing = Pairing.from_record(record)
-            if not pairing.live:
-                continue
-            ended, events = pairing.end("early", "participant withdrew", "system", self.clock())
-            self._save(ended, record["_version"], events)
-            freed = True
-            if participant_id == pairing.junior_id:
-                self.pairings.wait(program_id, pairing.leader_id, "partner_withdrew", "", self.clock())
-        self.pairings.forget_waiting(participant_id)
-        if freed:
+        if self._end_pairings_of(
+            participant_id, program_id, ("early", "participant withdrew"), "partner_withdrew"
+        ):
             self.rematch(program_id, trigger=event.id)
 
-    # -- erasure ------------------------------------------------------------------------------------
+    def _end_pairings_of(
+        self,
+        participant_id: str,
+        program_id: str,
+        ending: tuple[str, str],
+        waitlist_reason: str,
+        scrub: Callable[[Pairing], Pairing] = lambda pairing: pairing,
+    ) -> bool:
+        """End the participant's live pairings with ``ending`` (kind, reason), put a leader whose junior left
+        back on the waitlist, save every pairing as ``scrub`` leaves it, take the participant off the
+        waitlist. True when a pairing ended (capacity was freed)."""
+        freed = False
+        for record in self.pairings.involving(participant_id):
+            original = Pairing.from_record(record)
+            pairing, events = original, []
+            if pairing.live:
+                pairing, events = pairing.end(*ending, "system", self.clock())
+                freed = True
+                if participant_id == pairing.junior_id:
+                    self.pairings.wait(program_id, pairing.leader_id, waitlist_reason, "", self.clock())
+            pairing = scrub(pairing)
+            if pairing != original or events:
+                self._save(pairing, record["_version"], events)
+        self.pairings.forget_waiting(participant_id)
+        return freed
+
     def erase_participant(self, participant_id: str, program_id: str, event: Event) -> None:
         """Forget a person: projection tombstone, live pairings ended ("erased"), personal data scrubbed
         from pairings, runs, waitlist and conflicts. Idempotent: a replay finds nothing left to do."""
         before = self.projection.participant(participant_id) or {}
         employee_id = event.data.get("employee_id") or before.get("employee_id")
         self.projection.forget_participant(participant_id, program_id, event)
-        freed = False
-        for record in self.pairings.involving(participant_id):
-            pairing = Pairing.from_record(record)
-            events: list[PairingEvent] = []
-            if pairing.live:
-                pairing, events = pairing.end("erased", ERASED, "system", self.clock())
-                freed = True
-                if participant_id == pairing.junior_id:
-                    self.pairings.wait(program_id, pairing.leader_id, "partner_erased", "", self.clock())
-            scrubbed = pairing.without_personal_data(participant_id)
-            if scrubbed != Pairing.from_record(record) or events:
-                self._save(scrubbed, record["_version"], events)
-        self.pairings.forget_waiting(participant_id)
+        freed = self._end_pairings_of(
+            participant_id,
+            program_id,
+            ("erased", ERASED),
+            "partner_erased",
+            scrub=lambda pairing: pairing.without_personal_data(participant_id),
+        )
         if employee_id:
             self.pairings.forget_conflicts(employee_id)
         for run in self.runs.mentioning(participant_id):
