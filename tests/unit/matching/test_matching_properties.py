@@ -26,6 +26,16 @@ ZONES = ("Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Sydney"
 TOPICS = ("ai-tools", "digital-transformation", "gen-z-consumer-trends")
 
 
+def _declined_pairs(draw, leaders, juniors, one_in: int) -> list[Exclusion]:
+    """Each leader-junior pair declined with probability 1/``one_in``."""
+    return [
+        Exclusion(leader.employee_id, junior.employee_id, "declined")
+        for leader in leaders
+        for junior in juniors
+        if draw(st.integers(0, one_in - 1)) == 0
+    ]
+
+
 @st.composite
 def cohorts(draw):
     n, m = draw(st.integers(0, 6)), draw(st.integers(0, 6))
@@ -58,12 +68,7 @@ def cohorts(draw):
                topics_to_teach=tuple(draw(st.sets(st.sampled_from(TOPICS)))), **common(n + j))
         for j in range(m)
     ]  # fmt: skip
-    exclusions = [
-        Exclusion(leaders[i].employee_id, juniors[j].employee_id, "declined")
-        for i in range(n)
-        for j in range(m)
-        if draw(st.integers(0, 9)) == 0
-    ]
+    exclusions = _declined_pairs(draw, leaders, juniors, one_in=10)
     rules = ProgramRules(min_seniority_gap=3, min_overlap_hours=draw(st.sampled_from([0.5, 1.0, 2.0])))
     return build_context(leaders, juniors, rules, manager_of=chart, exclusions=exclusions)
 
@@ -122,12 +127,7 @@ def crowded_cohorts(draw):
                topics_to_teach=tuple(draw(st.sets(st.sampled_from(TOPICS)))))
         for j in range(m)
     ]  # fmt: skip
-    exclusions = [
-        Exclusion(leaders[i].employee_id, juniors[j].employee_id, "declined")
-        for i in range(n)
-        for j in range(m)
-        if draw(st.integers(0, 3)) == 0
-    ]
+    exclusions = _declined_pairs(draw, leaders, juniors, one_in=4)
     rules = ProgramRules(min_seniority_gap=3, min_overlap_hours=1.0, focus_areas=(TOPICS[0],))
     return build_context(leaders, juniors, rules, exclusions=exclusions)
 
