@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from kafka.admin import KafkaAdminClient
 from pymongo.database import Database
 
-from shared import errors, metrics
+from shared import metrics, problems
 from shared.auth import TokenVerifier
 from shared.config import Settings
 from shared.logging import configure_logging, request_id_var
@@ -101,7 +101,7 @@ def create_base_app(
     metrics.init_app(app, settings.service_name)
     plugins = [ProblemResponsesPlugin(), SchemaKeywordsPlugin(), ResourceLinksPlugin()]
     api = ProblemApi(app, spec_kwargs={"extra_plugins": plugins})
-    errors.init_app(app)  # after Api(): flask-smorest registers its own HTTPException handler
+    problems.init_app(app)  # after Api(): flask-smorest registers its own HTTPException handler
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.extensions["api"] = api
@@ -137,7 +137,7 @@ def create_base_app(
     @app.get("/readyz")
     def readyz() -> Response:
         if draining.is_set():
-            return errors.problem(503, "Service unavailable", "draining before shutdown")
+            return problems.problem(503, "Service unavailable", "draining before shutdown")
         results: dict[str, str] = {}
         for name, check in checks.items():
             try:
@@ -146,7 +146,7 @@ def create_base_app(
             except Exception as error:
                 results[name] = f"unavailable: {type(error).__name__}"
         if any(v != "ok" for v in results.values()):
-            return errors.problem(503, "Service unavailable", "a dependency is unreachable", checks=results)
+            return problems.problem(503, "Service unavailable", "a dependency is unreachable", checks=results)
         return jsonify(status="ready", checks=results)
 
     @app.get("/metrics")

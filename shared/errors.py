@@ -1,20 +1,13 @@
-"""RFC 9457 problem+json for every error a client can see; never a stack trace."""
+"""The one error hierarchy of every service: use cases and domains raise these, the HTTP layer maps them
+once to problem+json (``shared.problems``) and Kafka handlers to retry or dead-letter. No Flask here."""
 
 from __future__ import annotations
 
-import logging
-from http import HTTPStatus
-
-from flask import Flask, Response, json, request
-from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
-
-PROBLEM_JSON = "application/problem+json"
-log = logging.getLogger(__name__)
+from collections.abc import Mapping, Sequence
 
 
 class DomainError(Exception):
-    """Base of errors that use cases raise and the HTTP layer maps to a status."""
+    """Base of errors a use case raises; ``status`` is the HTTP status the API answers with."""
 
     status = 400
     title = "Bad request"
@@ -25,13 +18,29 @@ class DomainError(Exception):
         self.field = field
         self.extra = extra
 
+    def problem_errors(self) -> list[dict[str, str]] | None:
+        """The ``errors`` member of the problem body: the field that is wrong, when one is."""
+        return [{"field": self.field, "message": self.detail}] if self.field else None
+
 
 class NotFound(DomainError):
     status, title = 404, "Not found"
 
 
 class Conflict(DomainError):
+    """Well-formed, but the current state refuses it."""
+
     status, title = 409, "Conflict"
+
+
+class StaleWrite(Conflict):
+    """Someone saved the aggregate since it was read (optimistic concurrency): reload and retry."""
+
+    def __init__(self, key: str, detail: str | None = None) -> None:
+        super().__init__(
+            detail or f"{key} changed while this request was processed; retry", code="stale_write"
+        )
+        self.key = key
 
 
 class Forbidden(DomainError):
@@ -46,78 +55,20 @@ class Unprocessable(DomainError):
     status, title = 422, "Unprocessable content"
 
 
-def problem(status: int, title: str, detail: str | None = None, **extra: object) -> Response:
-    """Build a problem+json response; ``extra`` adds members such as ``errors`` or ``field``."""
-    body: dict[str, object] = {"type": "about:blank", "title": title, "status": status}
-    if detail:
-        body["detail"] = detail
-    body["instance"] = request.path if request else None
-    body.update({k: v for k, v in extra.items() if v is not None})
-    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="reverse-mentoring"'
-    return response
+class InvalidInput(Unprocessable):
+    """One or more fields break a rule; ``errors`` maps each field to all its messages at once."""
 
+    def __init__(self, errors: Mapping[str, Sequence[str]]) -> None:
+        self.errors: dict[str, list[str]] = {field: list(messages) for field, messages in errors.items()}
+        first_field = next(iter(self.errors), None)
+        super().__init__(
+            f"invalid fields: {', '.join(sorted(self.errors))}",
+            field=first_field if len(self.errors) == 1 else None,
+        )
 
-def _flatten(messages: object, prefix: str = "") -> list[dict[str, str]]:
-    """Turn marshmallow's nested message dicts into a flat list of {field, message} pairs."""
-    if isinstance(messages, dict):
-        out: list[dict[str, str]] = []
-        for key, value in messages.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
-            if key == "_schema":
-                name = prefix or "body"
-            out.extend(_flatten(value, name))
-        return out
-    if isinstance(messages, list) and messages and all(isinstance(m, str) for m in messages):
-        return [{"field": prefix or "body", "message": m} for m in messages]
-    if isinstance(messages, list):
-        return [e for item in messages for e in _flatten(item, prefix)]
-    return [{"field": prefix or "body", "message": str(messages)}]
-
-
-def validation_problem(messages: object, location: str | None = None) -> Response:
-    if isinstance(messages, dict) and location and set(messages) == {location}:
-        messages = messages[location]
-    errors = _flatten(messages)
-    fields = ", ".join(sorted({e["field"] for e in errors}))
-    return problem(422, "Unprocessable content", f"invalid fields: {fields}", errors=errors)
-
-
-def init_app(app: Flask) -> None:
-    """Register handlers so that every error, expected or not, leaves as problem+json."""
-
-    @app.errorhandler(DomainError)
-    def _domain(error: DomainError) -> Response:
-        errors = [{"field": error.field, "message": error.detail}] if error.field else None
-        return problem(error.status, error.title, error.detail, errors=errors, **error.extra)
-
-    @app.errorhandler(ValidationError)
-    def _validation(error: ValidationError) -> Response:
-        return validation_problem(error.messages)
-
-    @app.errorhandler(HTTPException)
-    def _http(error: HTTPException) -> Response:
-        status = error.code or 500
-        data = getattr(error, "data", None) or {}
-        messages = data.get("messages")
-        if status == 422 and messages is not None:
-            location = next(iter(messages), None) if isinstance(messages, dict) else None
-            return validation_problem(messages, location)
-        errors = None
-        if status == 400 and messages is not None:
-            errors = _flatten(messages.get("json", messages) if isinstance(messages, dict) else messages)
-            detail = "; ".join(e["message"] for e in errors)
-        else:
-            detail = error.description if status != 500 else None
-        if status == 413:
-            detail = f"request body exceeds the limit of {app.config.get('MAX_CONTENT_LENGTH')} bytes"
-        response = problem(status, HTTPStatus(status).phrase, detail, errors=errors)
-        if status == 405 and getattr(error, "valid_methods", None):
-            response.headers["Allow"] = ", ".join(error.valid_methods)
-        return response
-
-    @app.errorhandler(Exception)
-    def _unexpected(error: Exception) -> Response:
-        log.exception("unhandled error")
-        return problem(500, "Internal server error", "an unexpected error occurred; it has been logged")
+    def problem_errors(self) -> list[dict[str, str]]:
+        return [
+            {"field": field, "message": message}
+            for field, messages in self.errors.items()
+            for message in messages
+        ]

@@ -48,6 +48,11 @@ CONSUMER_LAG = Gauge(
 OUTBOX_PENDING = Gauge(
     "outbox_pending", "Events written but not yet relayed to Kafka", ["service"], multiprocess_mode="max"
 )
+FOLLOW_UPS = Counter(
+    "follow_ups_total",
+    "Follow-up commands the in-process bus ran after an event (outcome: succeeded, refused, failed)",
+    ["service", "command", "outcome"],
+)
 
 
 # Business metrics (DESIGN.md); each service increments the ones its use cases own.

@@ -9,8 +9,8 @@ from apispec import BasePlugin
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from shared.errors import PROBLEM_JSON
 from shared.http import ProblemSchema
+from shared.problems import PROBLEM_JSON
 
 # Status codes any authenticated /v1 operation can answer, whatever the route.
 EVERY_OPERATION = {"401": "UNAUTHORIZED", "403": "FORBIDDEN", "500": "INTERNAL_SERVER_ERROR"}

@@ -31,6 +31,7 @@ from shared.mongo import PROCESSED_EVENTS
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Event], None]
+HandlerKey = str | type  # a registered type name or a published event class (shared.contracts.types)
 
 
 class PermanentError(Exception):
@@ -49,7 +50,7 @@ class EventConsumer:
         settings: Settings,
         group: str,
         topics: list[str],
-        handlers: dict[str, Handler],
+        handlers: dict[HandlerKey, Handler],
         db: Database,
         publisher: EventPublisher,
         *,
@@ -58,7 +59,8 @@ class EventConsumer:
     ) -> None:
         self.settings = settings
         self.group = group
-        self.handlers = handlers
+        # Keys resolve through the registry: listening for a type nobody publishes fails at start.
+        self.handlers = {REGISTRY.type_name(key): handler for key, handler in handlers.items()}
         self.db = db
         self.publisher = publisher
         self.service = settings.service_name

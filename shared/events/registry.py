@@ -18,6 +18,7 @@ class EventType:
     topic: str
     schema: type[Schema]
     description: str
+    event_class: type | None = None
 
     @property
     def aggregate(self) -> str:
@@ -29,11 +30,19 @@ class EventRegistry:
         self._types: dict[str, EventType] = {}
         self._instances: dict[str, Schema] = {}
 
-    def register(self, name: str, topic: str, schema: type[Schema], description: str) -> EventType:
+    def register(
+        self,
+        name: str,
+        topic: str,
+        schema: type[Schema],
+        description: str,
+        *,
+        event_class: type | None = None,
+    ) -> EventType:
         existing = self._types.get(name)
-        if existing and existing.schema is not schema:
-            raise ValueError(f"event type {name} registered twice with different schemas")
-        event_type = EventType(name, topic, schema, description)
+        if existing and (existing.schema is not schema or existing.topic != topic):
+            raise ValueError(f"event type {name} registered twice with different schemas or topics")
+        event_type = EventType(name, topic, schema, description, event_class)
         self._types[name] = event_type
         self._instances.pop(name, None)
         return event_type
@@ -53,6 +62,13 @@ class EventRegistry:
             schema = self._instances[name] = self.get(name).schema()
         loaded = schema.load(data)
         return schema.dump(loaded)
+
+    def type_name(self, key: str | type) -> str:
+        """The registered type name of a handler key (a type name or a published event class)."""
+        name = getattr(key, "type", key)
+        if not isinstance(name, str):
+            raise UnknownEventType(repr(key))
+        return self.get(name).name
 
     def types(self) -> list[EventType]:
         return sorted(self._types.values(), key=lambda t: t.name)

@@ -1,14 +1,9 @@
-"""The published event contract: topics and the payload schema of every event type, registered once.
-
-Producers validate before writing to the outbox; consumers validate before handling. JSON Schemas and the
-AsyncAPI document in docs/ are generated from these classes (``python -m shared.docs``).
-"""
+"""The published payload schemas and the topics and vocabularies they use (event types: ``types.py``)."""
 
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from shared.events.registry import REGISTRY
 from shared.vocabulary import DEFAULT_WEIGHTS, GROWTH_GOALS
 
 PROGRAMS = "mentoring.programs.v1"
@@ -219,32 +214,3 @@ class NotificationOutcome(Strict):
     template = fields.String(required=True)
     cause_event_id = fields.String(required=True)
     error = fields.String(load_default=None, allow_none=True)
-
-
-def _register() -> None:
-    reg = REGISTRY.register
-    reg("mentoring.program.created.v1", PROGRAMS, ProgramPayload, "A program was created (status draft).")
-    reg("mentoring.program.updated.v1", PROGRAMS, ProgramPayload, "A program's settings changed.")
-    reg("mentoring.program.status_changed.v1", PROGRAMS, ProgramPayload, "Lifecycle transition.")
-    reg("mentoring.participant.registered.v1", PARTICIPANTS, ParticipantPayload, "Enrolled in a program.")
-    reg("mentoring.participant.updated.v1", PARTICIPANTS, ParticipantPayload, "Profile changed.")
-    reg("mentoring.participant.withdrawn.v1", PARTICIPANTS, ParticipantRef, "Left the program.")
-    reg("mentoring.participant.erased.v1", PARTICIPANTS, ParticipantRef, "Erased (GDPR): forget them.")
-    reg("mentoring.orgchart.employee_upserted.v1", ORGCHART, OrgChartEntry, "Reporting line set.")
-    for verb, text in (
-        ("proposed", "A match run proposed this pair (admin review pending)."),
-        ("published", "An admin published the pair to both participants."),
-        ("accepted", "One side accepted; `by` says who."),
-        ("declined", "One side declined with a reason; the pair is excluded from now on."),
-        ("activated", "Both accepted: the mentoring relationship is active."),
-        ("ended", "The pairing ended (planned, early, or erased) with a reason."),
-        ("rematch_requested", "The leader goes back on the waitlist for a new junior."),
-    ):
-        reg(f"mentoring.pairing.{verb}.v1", PAIRINGS, PairingPayload, text)
-    reg("mentoring.match_run.completed.v1", MATCH_RUNS, MatchRunCompleted, "A match run finished.")
-    reg("mentoring.feedback.pairing_at_risk.v1", FEEDBACK, PairingAtRisk, "Health signals say: act.")
-    reg("mentoring.notification.delivered.v1", NOTIFICATIONS, NotificationOutcome, "A person was told.")
-    reg("mentoring.notification.failed.v1", NOTIFICATIONS, NotificationOutcome, "Delivery gave up.")
-
-
-_register()
