@@ -20,7 +20,8 @@ API (tests)::
     infra.stop()
 
 Kafka jars come from the Maven registry via ``deploy/local/kafka/pom.xml`` (needs ``java`` >= 17 and
-``mvn``); FerretDB is built with ``go`` from ``deploy/local/ferretdb`` (go.mod/go.sum pinned).
+``mvn``); FerretDB is built with ``go`` from ``deploy/local/ferretdb`` (go.mod/go.sum pinned), with the
+patches of ``deploy/local/ferretdb/patches/`` applied by ``git``.
 """
 
 from __future__ import annotations
@@ -146,82 +147,71 @@ def _kafka_key() -> str:
     return _digest(b"kafka", KAFKA_VERSION.encode(), (KAFKA_SRC / "pom.xml").read_bytes())
 
 
-# FerretDB v1.24.2 bugs we hit, patched in a private copy of the module at build time (nothing else changes;
-# tests/integration/test_mongo_server.py guards them):
-# - The SQLite backend creates the unique _id index on `_ferretdb_sjson->"_id"` but queries
-#   `_ferretdb_sjson->'$._id'`, which SQLite cannot match to that index: every lookup or update by _id scanned
-#   the whole table (O(n) per write, O(n^2) for an import). It pushed a `_id` equality down only when it was
-#   the filter's sole key (the handler re-applies the full filter afterwards anyway) and never pushed
-#   `_id: {$in: [...]}` or any other filter down, so an outbox relay's poll for `{outbox_pending: true}`
-#   decoded every document (550 ms per poll at 10,000 participants). `_id` equality, `_id: {$in}` and a
-#   top-level boolean equality now reach their indexes.
-# - The `update` command defers closing each statement's query until the whole command returns, and a
-#   single-document update stops reading early, so every matched statement kept a pooled SQLite connection:
-#   one bulk write of ~100 matching updates exhausted the database's pool (100) and that database hung for
-#   good (an org-chart upload touching most of its 256 buckets did).
-# - An update reads the document outside the transaction that writes it back, so concurrent updates of one
-#   document lost each other's changes (1,600 concurrent $inc left 185) and a conditional update on
-#   {_id, _version} was not conditional: update and findAndModify now hold a per-collection lock from read
-#   to write.
-FERRETDB_PATCHES: tuple[tuple[str, str, str], ...] = (
-    ("internal/backends/sqlite/metadata/metadata.go", "\"->'$._id'\"", '`->"_id"`'),
-    (
-        "internal/backends/sqlite/collection.go",
-        'if params.Filter.Len() == 1 {\n\t\tv, _ := params.Filter.Get("_id")\n'
-        "\t\tswitch v.(type) {\n\t\tcase string, types.ObjectID:\n\t\t\twhereClause",
-        'if params.Filter.Len() >= 1 {\n\t\tv, _ := params.Filter.Get("_id")\n'
-        "\t\tswitch v.(type) {\n\t\tcase string, types.ObjectID:\n\t\t\twhereClause",
-    ),
-    (
-        "internal/backends/sqlite/collection.go",
-        "args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}\n\t\t}\n\t}\n\n\tq += whereClause",
-        "args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}\n"
-        "\t\tcase *types.Document:\n\t\t\twhereClause, args = idInClause(v.(*types.Document))\n"
-        "\t\t}\n\t\tif whereClause == \"\" {\n"
-        "\t\t\twhereClause, args = boolFieldClause(params.Filter)\n\t\t}\n"
-        "\t}\n\n\tq += whereClause",
-    ),
-    (
-        "internal/handler/msg_update.go",
-        "\t\tres, err := c.Query(ctx, &qp)\n\t\tif err != nil {\n"
-        "\t\t\treturn 0, 0, nil, lazyerrors.Error(err)\n\t\t}\n\n"
-        "\t\tcloser := iterator.NewMultiCloser()\n\t\tdefer closer.Close()\n\n"
-        "\t\tcloser.Add(res.Iter)\n\n\t\titer := common.FilterIterator(res.Iter, closer, u.Filter)\n\n"
-        "\t\tif !u.Multi {\n\t\t\titer = common.LimitIterator(iter, closer, 1)\n\t\t}\n\n"
-        '\t\tresult, err := common.UpdateDocument(ctx, c, "update", iter, &u)\n',
-        "\t\tunlock := lockCollection(params.DB, params.Collection)\n"
-        "\t\tres, err := c.Query(ctx, &qp)\n\t\tif err != nil {\n\t\t\tunlock()\n\n"
-        "\t\t\treturn 0, 0, nil, lazyerrors.Error(err)\n\t\t}\n\n"
-        "\t\tcloser := iterator.NewMultiCloser()\n\n"
-        "\t\tcloser.Add(res.Iter)\n\n\t\titer := common.FilterIterator(res.Iter, closer, u.Filter)\n\n"
-        "\t\tif !u.Multi {\n\t\t\titer = common.LimitIterator(iter, closer, 1)\n\t\t}\n\n"
-        '\t\tresult, err := common.UpdateDocument(ctx, c, "update", iter, &u)\n'
-        "\t\tcloser.Close() // each statement gives its connection back before the next one runs\n"
-        "\t\tunlock()\n",
-    ),
-    (
-        "internal/handler/msg_findandmodify.go",
-        "\tvar qp backends.QueryParams\n\tif !h.DisablePushdown {\n\t\tqp.Filter = params.Query\n",
-        "\tdefer lockCollection(params.DB, params.Collection)()\n\n"
-        "\tvar qp backends.QueryParams\n\tif !h.DisablePushdown {\n\t\tqp.Filter = params.Query\n",
-    ),
-)
-# Files added to the module's SQLite backend (source kept beside main.go, named *.go.in so Go ignores it).
-FERRETDB_ADDED_FILES = {
-    "internal/backends/sqlite/id_in_pushdown.go": "id_in_pushdown.go.in",
-    "internal/backends/sqlite/bool_pushdown.go": "bool_pushdown.go.in",
-    "internal/handler/collection_lock.go": "collection_lock.go.in",
-}
+# FerretDB v1.24.2 bugs we hit, fixed in a private copy of the module at build time (nothing else changes).
+# Each fix is a unified diff in deploy/local/ferretdb/patches/ whose header says why; they are applied in
+# name order with `git apply`, and the build refuses if one no longer applies. In short:
+# - 0001-0003: `_id` equality (whatever else the filter holds), `_id: {$in: [...]}` and a top-level boolean
+#   equality (an outbox relay's `{outbox_pending: true}` poll) reach their indexes instead of scanning and
+#   decoding the whole collection.
+# - 0004: each statement of an `update` command gives its pooled SQLite connection back before the next one
+#   runs (a bulk write of ~100 matching updates used to exhaust the pool and hang that database for good).
+# - 0005: update and findAndModify hold a per-collection lock from read to write (concurrent updates of one
+#   document lost each other's changes and a conditional update on {_id, _version} was not conditional).
+# tests/integration/test_mongo_server.py guards them.
+FERRETDB_PATCHES_DIR = FERRETDB_SRC / "patches"
+# files of FERRETDB_SRC the main module is built from (the patches are hashed separately, with their names)
+FERRETDB_MAIN_FILES = ("go.mod", "go.sum", "main.go")
+
+
+def ferretdb_patches() -> list[Path]:
+    """The FerretDB patches, in the order they are applied."""
+    return sorted(FERRETDB_PATCHES_DIR.glob("*.patch"))
 
 
 def _ferretdb_key() -> str:
-    files = [FERRETDB_SRC / name for name in ("go.mod", "go.sum", "main.go", *FERRETDB_ADDED_FILES.values())]
-    patches = json.dumps(FERRETDB_PATCHES).encode()
-    return _digest(b"ferretdb", FERRETDB_VERSION.encode(), patches, *(f.read_bytes() for f in files))
+    """Version, main module and every patch (name and bytes): a changed, added or renamed patch rebuilds."""
+    files = [(FERRETDB_SRC / name).read_bytes() for name in FERRETDB_MAIN_FILES]
+    patches = [part for p in ferretdb_patches() for part in (p.name.encode(), p.read_bytes())]
+    return _digest(b"ferretdb", FERRETDB_VERSION.encode(), *files, b"patches", *patches)
+
+
+def _git() -> str:
+    found = shutil.which("git")
+    if not found:
+        raise InfraError("git not found: it applies the FerretDB patches (e.g. apt-get install git)")
+    return found
+
+
+def apply_patches(tree: Path, patches: list[Path]) -> None:
+    """Apply unified diffs (paths a/… b/…, relative to ``tree``) with ``git apply``, each checked first.
+
+    ``tree`` is treated as a plain directory, never as part of an enclosing repository: inside one (the cache
+    lives in this repository's work tree) ``git apply`` would take paths relative to that repository's root
+    and silently skip them. A patch that does not apply exactly (git allows moved lines, never fuzz) raises
+    InfraError naming it, before anything of it is written."""
+    git = _git()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["GIT_CEILING_DIRECTORIES"] = str(tree.resolve().parent)
+    for patch in patches:
+        for check in (["--check"], []):
+            proc = subprocess.run(
+                [git, "apply", *check, "--verbose", str(patch)],
+                cwd=tree,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            output = (proc.stdout + proc.stderr).strip()
+            if proc.returncode != 0 or "Skipped patch" in output:
+                raise InfraError(
+                    f"patch {patch.name} does not apply to {tree.name} (was the version changed?):\n"
+                    f"{output[-4000:]}"
+                )
 
 
 def _patched_ferretdb_module(go: str, env: dict[str, str], workdir: Path) -> Path:
-    """A writable copy of the FerretDB module with FERRETDB_PATCHES applied (each must match exactly once)."""
+    """A writable copy of the FerretDB module with the patches of FERRETDB_PATCHES_DIR applied."""
     proc = subprocess.run(
         [go, "mod", "download", "-json", f"github.com/FerretDB/FerretDB@{FERRETDB_VERSION}"],
         cwd=FERRETDB_SRC,
@@ -240,14 +230,10 @@ def _patched_ferretdb_module(go: str, env: dict[str, str], workdir: Path) -> Pat
         for name in dirs + files:
             path = Path(root) / name
             path.chmod(path.stat().st_mode | 0o200)
-    for relative, old, new in FERRETDB_PATCHES:
-        path = target / relative
-        text = path.read_text()
-        if text.count(old) != 1:
-            raise InfraError(f"FerretDB patch does not apply to {relative}; was the version changed?")
-        path.write_text(text.replace(old, new))
-    for relative, source_name in FERRETDB_ADDED_FILES.items():
-        shutil.copy2(FERRETDB_SRC / source_name, target / relative)
+    patches = ferretdb_patches()
+    if not patches:
+        raise InfraError(f"no FerretDB patches in {FERRETDB_PATCHES_DIR}: the local server needs them")
+    apply_patches(target, patches)
     return target
 
 
@@ -352,7 +338,7 @@ def install_ferretdb(*, quiet: bool = True) -> Path:
         module = _patched_ferretdb_module(go, env, workdir)
         main_module = workdir / "main"
         main_module.mkdir()
-        for name in ("go.mod", "go.sum", "main.go"):
+        for name in FERRETDB_MAIN_FILES:
             shutil.copy2(FERRETDB_SRC / name, main_module / name)
         _run_tool(
             [go, "mod", "edit", f"-replace=github.com/FerretDB/FerretDB={module}"],
@@ -383,6 +369,7 @@ def install(*, quiet: bool = True) -> None:
         (need_kafka, lambda: _check_java_version(_java())),
         (need_kafka, _mvn),
         (need_ferretdb, _go),
+        (need_ferretdb, _git),
     )
     for needed, check in checks:
         if needed:

@@ -25,7 +25,7 @@ def documents(settings_for) -> Iterator[Collection]:
 def test_one_bulk_write_of_hundreds_of_matching_updates_completes_and_the_database_stays_usable(documents):
     """FerretDB v1.24.2 kept a pooled connection per matched statement until the command ended, so one bulk
     write of ~100 matching single-document updates exhausted the pool and hung that database for good
-    (deploy/local/infra.py patches it). An org-chart upload or an import that touches many documents is
+    (deploy/local/ferretdb/patches/0004-*). An org-chart upload or an import that touches many documents is
     exactly such a write."""
     documents.insert_many([{"_id": f"doc-{n:03d}", "value": 0} for n in range(300)])
     with pymongo.timeout(60):
@@ -44,7 +44,7 @@ def test_concurrent_updates_of_one_document_neither_lose_changes_nor_let_two_con
     documents,
 ):
     """Versioned saves, outbox pushes and relay acknowledgements all update one document from several
-    threads; FerretDB v1.24.2 read outside the write's transaction and lost updates (patched locally)."""
+    threads; FerretDB v1.24.2 read outside the write's transaction and lost updates (patches/0005-*)."""
     documents.insert_one({"_id": "counter", "count": 0, "version": 1, "leases": 0})
 
     def save_next_version(_: int) -> int:
