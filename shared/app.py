@@ -13,8 +13,7 @@ from flask_smorest import Blueprint
 from kafka.admin import KafkaAdminClient
 from pymongo.database import Database
 
-from shared import metrics, problems
-from shared.auth import TokenVerifier
+from shared import auth, metrics, problems
 from shared.config import Settings
 from shared.logging import configure_logging, request_id_var
 from shared.mongo import CHASSIS_INDEXES, IndexSpec, database_for, ensure_indexes, ping
@@ -95,7 +94,7 @@ def create_base_app(
     app.extensions["settings"] = settings
     db: Database = database_for(settings)
     app.extensions["db"] = db
-    app.extensions["token_verifier"] = TokenVerifier(settings)
+    app.extensions["token_verifier"] = auth.TokenVerifier(settings)
     ensure_indexes(db, [*CHASSIS_INDEXES, *indexes])
 
     metrics.init_app(app, settings.service_name)
@@ -116,6 +115,8 @@ def create_base_app(
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if 0 < len(incoming) <= 128 else str(uuid.uuid4())
         g.request_id_token = request_id_var.set(g.request_id)
+
+    auth.init_app(app)  # after the request id: a refusal carries it too
 
     @app.after_request
     def _echo_request_id(response: Response) -> Response:

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from flask import current_app, g, request
+from flask import Flask, current_app, g, request
 
 from shared.config import Settings
 from shared.errors import Forbidden, Unauthorized
@@ -159,20 +159,56 @@ def current_principal() -> Principal:
     return g.principal
 
 
+ROLES_ATTRIBUTE = "required_roles"
+
+
+def _authorise(roles: tuple[str, ...]) -> None:
+    principal = current_principal()
+    if roles and not principal.has_any(roles):
+        raise Forbidden(f"requires one of the roles: {', '.join(roles)}")
+
+
 def require_roles(*roles: str) -> Callable[[F], F]:
-    """Route decorator: the caller must hold at least one of ``roles`` (none given: any valid token)."""
+    """Route decorator: the caller must hold at least one of ``roles`` (none given: any valid token).
+
+    The roles are also declared on the view, so ``init_app``'s hook checks them before flask-smorest parses
+    the arguments, whatever order the decorators are stacked in; the wrapper checks again (cheaply: the
+    principal is remembered per request) for views reached without the hook.
+    """
 
     def decorator(view: F) -> F:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            principal = current_principal()
-            if roles and not principal.has_any(roles):
-                raise Forbidden(f"requires one of the roles: {', '.join(roles)}")
+            _authorise(roles)
             return view(*args, **kwargs)
 
+        setattr(wrapper, ROLES_ATTRIBUTE, roles)
         return wrapper  # type: ignore[return-value]
 
     return decorator
+
+
+def declared_roles(view: Callable[..., Any] | None) -> tuple[str, ...] | None:
+    """The roles ``require_roles`` declared anywhere in a view's decorator chain (None: a public route)."""
+    while view is not None:
+        roles = getattr(view, ROLES_ATTRIBUTE, None)
+        if roles is not None:
+            return roles
+        view = getattr(view, "__wrapped__", None)
+    return None
+
+
+def authenticate_before_parsing() -> None:
+    """``before_request`` hook: a route that requires roles refuses a missing or bad token (401) or a
+    missing role (403) before its body or query is parsed, so no caller learns field errors (422)
+    without credentials, and no route's decorator order can change that."""
+    roles = declared_roles(current_app.view_functions.get(request.endpoint or ""))
+    if roles is not None:
+        _authorise(roles)
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(authenticate_before_parsing)
 
 
 def mint_token(

@@ -28,6 +28,7 @@ from shared.events.registry import REGISTRY, UnknownEventType
 from shared.logging import event_id_var
 from shared.metrics import CONSUMER_LAG, EVENT_PROCESSING, EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
 from shared.mongo import PROCESSED_EVENTS
+from shared.projection import event_time
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Event], None]
@@ -84,6 +85,7 @@ class EventConsumer:
         if value is None:
             raise EnvelopeError("empty message (tombstone)")
         event = parse_event(value)
+        event_time(event)  # a missing or unparsable time is an envelope error: dead-lettered, never "now"
         data = REGISTRY.validate(event.type, event.data)
         return Event(event.id, event.type, event.source, event.subject, event.time, data, event.dataschema)
 
