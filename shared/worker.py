@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from pymongo.database import Database
 
 from shared.config import Settings
-from shared.events.consumer import EventConsumer, Handler
+from shared.events.consumer import EventConsumer, Handler, HandlerKey
 from shared.events.outbox import OutboxRelay
 from shared.events.producer import EventPublisher
 from shared.mongo import CHASSIS_INDEXES, IndexSpec, database_for, ensure_indexes
@@ -19,7 +19,7 @@ def build_service_worker(
     *,
     group: str | None,
     topics: Iterable[str] = (),
-    handlers: Callable[[Database, EventPublisher], dict[str, Handler]] | None = None,
+    handlers: Callable[[Database, EventPublisher], dict[HandlerKey, Handler]] | None = None,
     indexes: Iterable[IndexSpec] = (),
     outbox_collections: Iterable[str] = (),
 ) -> WorkerParts:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_smorest import Blueprint
 
+from services.notifications import service
 from services.notifications.schemas import DeliveryPage, InboxQuery
 from shared.auth import current_principal, require_roles
 from shared.errors import Forbidden
@@ -14,14 +15,14 @@ blp = Blueprint("notifications", __name__, url_prefix="/v1", description="In-app
 
 
 @blp.get("/inbox/<participant_id>")
+@require_roles("admin", "participant", "service")
 @blp.arguments(InboxQuery, location="query")
 @blp.response(200, DeliveryPage)
-@require_roles("admin", "participant", "service")
 def inbox(query: dict, participant_id: str) -> dict:
     """A participant reads only their own inbox; admins and services read any."""
     principal = current_principal()
     if not principal.has_any(("admin", "service")) and principal.subject != participant_id:
         raise Forbidden("a participant can read only their own inbox")
     skip, limit = skip_limit(query)
-    items, total = current_app.extensions["delivery_log"].for_recipient(participant_id, skip, limit)
+    items, total = service.inbox(current_app.extensions["bus"].uow, participant_id, skip, limit)
     return page_of(items, total, query["page"], query["page_size"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.notifications import store
+from services.notifications import service, store
 from services.notifications.api import blp
 from shared.app import create_base_app
 from shared.config import Settings
@@ -19,5 +19,5 @@ def create_app(settings: Settings | None = None) -> Flask:
         blueprints=[blp],
         indexes=store.INDEXES,
     )
-    app.extensions["delivery_log"] = store.DeliveryLog(app.extensions["db"])
+    app.extensions["bus"] = service.message_bus(store.MongoNotificationsUnitOfWork(app.extensions["db"]))
     return app

@@ -7,24 +7,33 @@ from typing import Any
 
 from jinja2 import Environment, StrictUndefined
 
+from shared.contracts.types import PairingActivated, PairingEnded, PairingPublished
+from shared.messages import PublishedEvent
+
 _templates = Environment(autoescape=True, undefined=StrictUndefined)
 
-TEMPLATES: dict[str, tuple[str, str]] = {
-    "pairing_published": (
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    subject: str
+    body: str
+
+
+TEMPLATES: dict[type[PublishedEvent], Template] = {
+    PairingPublished: Template(
+        "pairing_published",
         "You have a reverse-mentoring match",
         "You have been paired in program {{ program_id }}. Please accept or decline your match.",
     ),
-    "pairing_activated": (
+    PairingActivated: Template(
+        "pairing_activated",
         "Your reverse-mentoring pairing is active",
         "Both of you accepted. Set your two-way goals and book your first session.",
     ),
-    "pairing_ended": ("Your pairing has ended", "Your pairing ended ({{ reason or 'planned end' }})."),
-}
-
-EVENT_TEMPLATES = {
-    "mentoring.pairing.published.v1": "pairing_published",
-    "mentoring.pairing.activated.v1": "pairing_activated",
-    "mentoring.pairing.ended.v1": "pairing_ended",
+    PairingEnded: Template(
+        "pairing_ended", "Your pairing has ended", "Your pairing ended ({{ reason or 'planned end' }})."
+    ),
 }
 
 
@@ -40,17 +49,34 @@ class Notification:
     body: str
     cause_event_id: str
 
+    def outcome(self) -> dict[str, Any]:
+        """The payload of the outcome event: ids and template only, never the rendered text."""
+        return {
+            "notification_id": self.notification_id,
+            "recipient_id": self.recipient_id,
+            "channel": self.channel,
+            "template": self.template,
+            "cause_event_id": self.cause_event_id,
+        }
 
-def notifications_for(event_id: str, event_type: str, data: dict[str, Any]) -> list[Notification]:
+
+def notifications_for(cause_event_id: str, cause: PublishedEvent) -> list[Notification]:
     """Both members of a pairing hear about its publication, activation and end (in-app channel)."""
-    template = EVENT_TEMPLATES.get(event_type)
+    template = TEMPLATES.get(type(cause))
     if template is None:
         return []
-    subject_text, body_text = TEMPLATES[template]
-    subject = _templates.from_string(subject_text).render(**data)
-    body = _templates.from_string(body_text).render(**data)
-    recipients = [data["leader_id"], data["junior_id"]]
+    data = cause.data
+    subject = _templates.from_string(template.subject).render(**data)
+    body = _templates.from_string(template.body).render(**data)
     return [
-        Notification(f"{event_id}:{recipient}:in_app", recipient, "in_app", template, subject, body, event_id)
-        for recipient in recipients
+        Notification(
+            f"{cause_event_id}:{recipient}:in_app",
+            recipient,
+            "in_app",
+            template.name,
+            subject,
+            body,
+            cause_event_id,
+        )
+        for recipient in (data["leader_id"], data["junior_id"])
     ]

@@ -1,43 +1,30 @@
-"""What notifications consumes and publishes."""
+"""What notifications consumes: Kafka handlers that decode an event into a command for the bus."""
 
 from __future__ import annotations
 
-from services.notifications.domain import notifications_for
-from services.notifications.store import DeliveryLog
+from services.notifications.service import ForgetRecipient, RecordNotifications
+from shared.bus import MessageBus
 from shared.contracts import CONSUMER_GROUPS
-from shared.events.consumer import Handler
-from shared.events.envelope import Event, make_event
+from shared.contracts.types import PairingActivated, PairingEnded, PairingPublished, ParticipantErased
+from shared.events.consumer import Handler, HandlerKey
+from shared.events.envelope import Event
+from shared.messages import PublishedEvent
 from shared.metrics import NOTIFICATIONS_DELIVERED
 
 GROUP = "notifications"
 CONSUMED_TOPICS = list(CONSUMER_GROUPS[GROUP])
-SOURCE = "/services/notifications"
+NOTIFIED = (PairingPublished, PairingActivated, PairingEnded)
 
 
-def handlers(log: DeliveryLog) -> dict[str, Handler]:
-    def notify(event: Event) -> None:
-        for notification in notifications_for(event.id, event.type, event.data):
-            outcome = make_event(
-                "mentoring.notification.delivered.v1",
-                SOURCE,
-                notification.recipient_id,
-                {
-                    "notification_id": notification.notification_id,
-                    "recipient_id": notification.recipient_id,
-                    "channel": notification.channel,
-                    "template": notification.template,
-                    "cause_event_id": notification.cause_event_id,
-                },
-            )
-            if log.record(notification, outcome):
-                NOTIFICATIONS_DELIVERED.labels(notification.channel, "delivered").inc()
+def handlers(bus: MessageBus) -> dict[HandlerKey, Handler]:
+    def notify_of(kind: type[PublishedEvent]) -> Handler:
+        def notify(event: Event) -> None:
+            for outcome in bus.handle(RecordNotifications(event.id, kind.from_envelope(event))):
+                NOTIFICATIONS_DELIVERED.labels(outcome.data["channel"], "delivered").inc()
+
+        return notify
 
     def erased(event: Event) -> None:
-        log.forget_recipient(event.data["participant_id"])
+        bus.handle(ForgetRecipient(event.data["participant_id"]))
 
-    return {
-        "mentoring.pairing.published.v1": notify,
-        "mentoring.pairing.activated.v1": notify,
-        "mentoring.pairing.ended.v1": notify,
-        "mentoring.participant.erased.v1": erased,
-    }
+    return {**{kind: notify_of(kind) for kind in NOTIFIED}, ParticipantErased: erased}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.notifications import events, store
+from services.notifications import events, service, store
 from shared.config import Settings
 from shared.runtime import WorkerParts
 from shared.worker import build_service_worker
@@ -13,7 +13,9 @@ def build_worker(settings: Settings) -> WorkerParts:
         settings,
         group=events.GROUP,
         topics=events.CONSUMED_TOPICS,
-        handlers=lambda db, _publisher: events.handlers(store.DeliveryLog(db)),
+        handlers=lambda db, _publisher: events.handlers(
+            service.message_bus(store.MongoNotificationsUnitOfWork(db))
+        ),
         indexes=store.INDEXES,
         outbox_collections=[store.DELIVERIES],
     )

@@ -1,0 +1,56 @@
+"""Notifications' use cases: commands, their handlers, the queries routes read, and the bus that runs them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from services.notifications.domain import notifications_for
+from services.notifications.store import NotificationsUnitOfWork
+from shared.bus import MessageBus
+from shared.contracts.types import NotificationDelivered
+from shared.messages import Command, DomainEvent, PublishedEvent
+
+
+@dataclass(frozen=True)
+class RecordNotifications(Command):
+    """Tell the people an event concerns what happened, once per cause event, recipient and channel."""
+
+    cause_event_id: str
+    cause: PublishedEvent
+
+
+@dataclass(frozen=True)
+class ForgetRecipient(Command):
+    """Erasure: delete every delivery a participant received."""
+
+    participant_id: str
+
+
+def record_notifications(command: RecordNotifications, uow: NotificationsUnitOfWork) -> list[DomainEvent]:
+    """Deliver in-app and keep the delivery with its outcome event; a redelivered cause adds nothing."""
+    delivered: list[DomainEvent] = []
+    for notification in notifications_for(command.cause_event_id, command.cause):
+        outcome = NotificationDelivered(notification.recipient_id, notification.outcome())
+        if uow.deliveries.add(notification, uow.clock(), [outcome]):
+            delivered.append(outcome)
+    return delivered
+
+
+def forget_recipient(command: ForgetRecipient, uow: NotificationsUnitOfWork) -> list[DomainEvent]:
+    uow.deliveries.forget_recipient(command.participant_id)
+    return []
+
+
+def inbox(
+    uow: NotificationsUnitOfWork, participant_id: str, skip: int, limit: int
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of a participant's deliveries, newest first (who may read it is the route's concern)."""
+    return uow.deliveries.for_recipient(participant_id, skip, limit)
+
+
+COMMANDS = {RecordNotifications: record_notifications, ForgetRecipient: forget_recipient}
+
+
+def message_bus(uow: NotificationsUnitOfWork) -> MessageBus[NotificationsUnitOfWork]:
+    return MessageBus("notifications", uow, COMMANDS)

@@ -1,0 +1,70 @@
+"""Notifications' use cases on the in-memory unit of work: a command through the bus, no servers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from services.notifications.service import ForgetRecipient, RecordNotifications, inbox, message_bus
+from services.notifications.store import MemoryNotificationsUnitOfWork
+from shared.contracts.types import NotificationDelivered, PairingAccepted, PairingEnded, PairingPublished
+
+PAIRING = {
+    "pairing_id": "pr-1",
+    "program_id": "prog-1",
+    "leader_id": "L1",
+    "junior_id": "J1",
+    "state": "published",
+}
+AT = datetime(2026, 11, 25, 10, tzinfo=UTC)
+
+
+@pytest.fixture
+def uow():
+    return MemoryNotificationsUnitOfWork(clock=lambda: AT)
+
+
+def test_a_published_pairing_tells_the_leader_and_the_junior_once_each(uow):
+    bus = message_bus(uow)
+    outcomes = bus.handle(RecordNotifications("evt-1", PairingPublished("pr-1", PAIRING)))
+    assert [type(e) for e in outcomes] == [NotificationDelivered, NotificationDelivered]
+    assert [e.key for e in outcomes] == ["L1", "J1"]
+    assert outcomes[0].data == {
+        "notification_id": "evt-1:L1:in_app",
+        "recipient_id": "L1",
+        "channel": "in_app",
+        "template": "pairing_published",
+        "cause_event_id": "evt-1",
+    }
+    items, total = inbox(uow, "L1", 0, 10)
+    assert total == 1
+    assert items[0]["body"] == "You have been paired in program prog-1. Please accept or decline your match."
+    assert items[0]["created_at"] == AT
+    assert sorted(e.subject for e in uow.deliveries.pending()) == ["J1", "L1"]
+
+
+def test_a_redelivered_cause_notifies_nobody_again(uow):
+    bus = message_bus(uow)
+    command = RecordNotifications("evt-1", PairingPublished("pr-1", PAIRING))
+    bus.handle(command)
+    assert bus.handle(command) == []
+    assert inbox(uow, "J1", 0, 10)[1] == 1
+    assert len(uow.deliveries.pending()) == 2
+
+
+def test_an_ended_pairing_names_its_reason_and_an_accepted_one_tells_nobody(uow):
+    bus = message_bus(uow)
+    ended = {**PAIRING, "state": "ended", "reason": "program closed"}
+    bus.handle(RecordNotifications("evt-2", PairingEnded("pr-1", ended)))
+    assert inbox(uow, "J1", 0, 10)[0][0]["body"] == "Your pairing ended (program closed)."
+    assert bus.handle(RecordNotifications("evt-3", PairingAccepted("pr-1", PAIRING))) == []
+
+
+def test_forgetting_a_recipient_erases_their_inbox_and_keeps_the_other_persons(uow):
+    bus = message_bus(uow)
+    bus.handle(RecordNotifications("evt-1", PairingPublished("pr-1", PAIRING)))
+    assert bus.handle(ForgetRecipient("L1")) == []
+    assert inbox(uow, "L1", 0, 10) == ([], 0)
+    assert inbox(uow, "J1", 0, 10)[1] == 1
+    assert [e.subject for e in uow.deliveries.pending()] == ["J1"]
