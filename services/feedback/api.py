@@ -5,18 +5,15 @@ from __future__ import annotations
 from flask import current_app
 from flask_smorest import Blueprint
 
+from services.feedback import service
 from services.feedback.schemas import PairingHealthSchema
 from shared.auth import require_roles
-from shared.errors import NotFound
 
 blp = Blueprint("feedback", __name__, url_prefix="/v1", description="Goals, check-ins, pulse, insights")
 
 
 @blp.get("/pairings/<pairing_id>/health")
-@blp.response(200, PairingHealthSchema)
 @require_roles("admin", "service")
+@blp.response(200, PairingHealthSchema)
 def pairing_health(pairing_id: str) -> dict:
-    record = current_app.extensions["pairing_health"].get(pairing_id)
-    if record is None:
-        raise NotFound(f"pairing {pairing_id} has no health record")
-    return record
+    return service.pairing_health(current_app.extensions["bus"].uow, pairing_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.feedback import store
+from services.feedback import service, store
 from services.feedback.api import blp
 from shared.app import create_base_app
 from shared.config import Settings
@@ -19,5 +19,5 @@ def create_app(settings: Settings | None = None) -> Flask:
         blueprints=[blp],
         indexes=store.INDEXES,
     )
-    app.extensions["pairing_health"] = store.PairingHealthStore(app.extensions["db"])
+    app.extensions["bus"] = service.message_bus(store.MongoFeedbackUnitOfWork(app.extensions["db"]))
     return app

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from shared.contracts.types import PairingActivated, PairingEnded
+from shared.messages import PublishedEvent
+
 PULSE_MIN_RESPONSES = 3
+HEALTH_AFTER: dict[type[PublishedEvent], str] = {PairingActivated: "active", PairingEnded: "ended"}
 
 
 def pulse_summary(scores: Sequence[int]) -> dict[str, float | int] | None:
@@ -14,9 +18,6 @@ def pulse_summary(scores: Sequence[int]) -> dict[str, float | int] | None:
     return {"responses": len(scores), "mean": round(sum(scores) / len(scores), 2)}
 
 
-def health_after(event_type: str) -> str | None:
-    """The pairing health state an incoming pairing event implies (None: no change)."""
-    return {
-        "mentoring.pairing.activated.v1": "active",
-        "mentoring.pairing.ended.v1": "ended",
-    }.get(event_type)
+def health_after(cause: PublishedEvent) -> str | None:
+    """The pairing health state a pairing event implies (None: no change)."""
+    return HEALTH_AFTER.get(type(cause))

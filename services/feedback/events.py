@@ -1,28 +1,29 @@
-"""What feedback consumes: pairing lifecycle and erasure."""
+"""What feedback consumes: Kafka handlers that decode an event into a command for the bus."""
 
 from __future__ import annotations
 
-from services.feedback.domain import health_after
-from services.feedback.store import PairingHealthStore
+from services.feedback.service import ForgetParticipant, TrackPairingHealth
+from shared.bus import MessageBus
 from shared.contracts import CONSUMER_GROUPS
-from shared.events.consumer import Handler
+from shared.contracts.types import PairingActivated, PairingEnded, ParticipantErased
+from shared.events.consumer import Handler, HandlerKey
 from shared.events.envelope import Event
+from shared.messages import PublishedEvent
+from shared.projection import event_time
 
 GROUP = "feedback"
 CONSUMED_TOPICS = list(CONSUMER_GROUPS[GROUP])
+TRACKED = (PairingActivated, PairingEnded)
 
 
-def handlers(store: PairingHealthStore) -> dict[str, Handler]:
-    def pairing_changed(event: Event) -> None:
-        state = health_after(event.type)
-        if state is not None:
-            store.set_state(event.data, state, event)
+def handlers(bus: MessageBus) -> dict[HandlerKey, Handler]:
+    def track(kind: type[PublishedEvent]) -> Handler:
+        def pairing_changed(event: Event) -> None:
+            bus.handle(TrackPairingHealth(event.id, kind.from_envelope(event), event_time(event)))
+
+        return pairing_changed
 
     def erased(event: Event) -> None:
-        store.forget_participant(event.data["participant_id"])
+        bus.handle(ForgetParticipant(event.data["participant_id"]))
 
-    return {
-        "mentoring.pairing.activated.v1": pairing_changed,
-        "mentoring.pairing.ended.v1": pairing_changed,
-        "mentoring.participant.erased.v1": erased,
-    }
+    return {**{kind: track(kind) for kind in TRACKED}, ParticipantErased: erased}

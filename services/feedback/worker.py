@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.feedback import events, store
+from services.feedback import events, service, store
 from shared.config import Settings
 from shared.runtime import WorkerParts
 from shared.worker import build_service_worker
@@ -13,6 +13,8 @@ def build_worker(settings: Settings) -> WorkerParts:
         settings,
         group=events.GROUP,
         topics=events.CONSUMED_TOPICS,
-        handlers=lambda db, _publisher: events.handlers(store.PairingHealthStore(db)),
+        handlers=lambda db, _publisher: events.handlers(
+            service.message_bus(store.MongoFeedbackUnitOfWork(db))
+        ),
         indexes=store.INDEXES,
     )

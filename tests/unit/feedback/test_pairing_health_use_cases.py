@@ -1,0 +1,61 @@
+"""Feedback's use cases on the in-memory unit of work: a command through the bus, no servers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.feedback.service import ForgetParticipant, TrackPairingHealth, message_bus, pairing_health
+from services.feedback.store import MemoryFeedbackUnitOfWork
+from shared.contracts.types import PairingActivated, PairingEnded, PairingPublished
+from shared.errors import NotFound
+
+PAIRING = {
+    "pairing_id": "pr-1",
+    "program_id": "prog-1",
+    "leader_id": "L1",
+    "junior_id": "J1",
+    "state": "active",
+    "score": 0.8,
+}
+START = datetime(2026, 11, 25, 10, tzinfo=UTC)
+
+
+@pytest.fixture
+def uow():
+    return MemoryFeedbackUnitOfWork()
+
+
+def test_an_activated_pairing_is_tracked_as_active_with_its_people_only(uow):
+    bus = message_bus(uow)
+    assert bus.handle(TrackPairingHealth("e1", PairingActivated("pr-1", PAIRING), START)) == []
+    assert pairing_health(uow, "pr-1") == {
+        "pairing_id": "pr-1",
+        "program_id": "prog-1",
+        "leader_id": "L1",
+        "junior_id": "J1",
+        "state": "active",
+    }
+
+
+def test_an_end_wins_over_an_activation_that_arrives_late(uow):
+    bus = message_bus(uow)
+    bus.handle(TrackPairingHealth("e2", PairingEnded("pr-1", {**PAIRING, "state": "ended"}), START))
+    bus.handle(TrackPairingHealth("e1", PairingActivated("pr-1", PAIRING), START - timedelta(days=1)))
+    assert pairing_health(uow, "pr-1")["state"] == "ended"
+
+
+def test_a_publication_changes_no_health_record(uow):
+    bus = message_bus(uow)
+    bus.handle(TrackPairingHealth("e0", PairingPublished("pr-1", {**PAIRING, "state": "published"}), START))
+    with pytest.raises(NotFound):
+        pairing_health(uow, "pr-1")
+
+
+def test_forgetting_a_participant_keeps_the_pairing_but_not_their_id(uow):
+    bus = message_bus(uow)
+    bus.handle(TrackPairingHealth("e1", PairingActivated("pr-1", PAIRING), START))
+    assert bus.handle(ForgetParticipant("J1")) == []
+    record = pairing_health(uow, "pr-1")
+    assert record["junior_id"] == "erased" and record["leader_id"] == "L1" and record["state"] == "active"
