@@ -1,0 +1,66 @@
+"""Matching's Mongo repositories (FerretDB locally) pass the same contracts as their in-memory twins, and
+the read models that keep a match run to `_id` look-ups rebuild themselves from data stored before them."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.matching.store import COHORTS, MATCH_RUNS, PARTICIPANTS, RUN_INDEX, MongoMatchingUnitOfWork
+from shared.mongo import client_for
+from tests.support import matching_store_contracts as contracts
+from tests.support.matching_store_contracts import T0, at, person, run
+
+pytestmark = pytest.mark.integration
+
+
+class OnMongo:
+    @pytest.fixture
+    def uow(self, settings_for):
+        settings = settings_for("matching")
+        client = client_for(settings)
+        yield MongoMatchingUnitOfWork(client[settings.mongodb_database])
+        client.drop_database(settings.mongodb_database)
+
+
+class TestMongoProjection(OnMongo, contracts.ProjectionContract):
+    def test_a_cohort_projected_before_the_snapshot_existed_is_rebuilt_once(self, uow):
+        uow.db[PARTICIPANTS].insert_many(
+            [{"_id": p["participant_id"], **p, "_event_time": T0} for p in (person("b"), person("a"))]
+            + [{"_id": "w", **person("w", status="withdrawn"), "_event_time": T0}]
+        )
+        assert [p["participant_id"] for p in uow.projection.cohort("p1")] == ["a", "b"]
+        uow.db[PARTICIPANTS].delete_many({})  # from now on the buckets alone answer
+        uow.projection.save_participant(person("c"), at(1))
+        assert [p["participant_id"] for p in uow.projection.cohort("p1")] == ["a", "b", "c"]
+
+    def test_erasure_leaves_no_personal_data_in_the_cohort_buckets(self, uow):
+        uow.projection.save_participant({**person("a"), "department": "Technology"}, at(1))
+        uow.projection.cohort("p1")
+        uow.projection.forget_participant("a", "p1", at(2))
+        assert all("Technology" not in str(bucket) for bucket in uow.db[COHORTS].find({}))
+
+
+class TestMongoMatchRuns(OnMongo, contracts.MatchRunsContract):
+    def test_runs_stored_before_the_run_index_existed_are_indexed_on_first_use(self, uow):
+        uow.db[MATCH_RUNS].insert_many([{**run("r1", 1), "_version": 1}, {**run("r2", 2), "_version": 1}])
+        assert uow.runs.latest("p1", dry_run=False, status="completed")["_id"] == "r2"
+        uow.db[RUN_INDEX].delete_many({})
+        uow.runs.insert(run("r3", 3, dry_run=True), [])
+        assert uow.runs.latest("p1", dry_run=False)["_id"] == "r2"
+        assert uow.runs.latest("p1")["_id"] == "r3"
+
+
+class TestMongoRunLock(OnMongo, contracts.RunLockContract):
+    pass
+
+
+class TestMongoPairings(OnMongo, contracts.PairingsContract):
+    pass
+
+
+class TestMongoWaitlist(OnMongo, contracts.WaitlistContract):
+    pass
+
+
+class TestMongoConflicts(OnMongo, contracts.ConflictsContract):
+    pass
