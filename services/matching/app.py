@@ -6,7 +6,7 @@ from flask import Flask
 
 from services.matching import store
 from services.matching.api import blp
-from services.matching.service import MatchingService
+from services.matching.service import build_bus
 from shared.app import create_base_app
 from shared.config import Settings
 
@@ -20,6 +20,5 @@ def create_app(settings: Settings | None = None) -> Flask:
         blueprints=[blp],
         indexes=store.INDEXES,
     )
-    app.extensions["projection_store"] = store.ProjectionStore(app.extensions["db"])
-    app.extensions["matching_service"] = MatchingService(app.extensions["db"])
+    app.extensions["matching_bus"] = build_bus(store.MongoMatchingUnitOfWork(app.extensions["db"]))
     return app

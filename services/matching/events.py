@@ -1,61 +1,58 @@
-"""What matching consumes (intake's programs, participants, org chart; feedback's at-risk signal) and
-how each event is applied. Every handler is idempotent: projections are order-tolerant upserts, use
-cases find nothing left to do on a replay, and rematch runs take ids derived from the event id."""
+"""What matching consumes (intake's programs, participants, org chart; feedback's at-risk signal): each
+event is decoded into one command for the bus. Every command is idempotent: projections are
+order-tolerant upserts, use cases find nothing left to do on a replay, and rematch runs take ids derived
+from their trigger."""
 
 from __future__ import annotations
 
-from services.matching.service import MatchingService
-from services.matching.store import ProjectionStore
-from shared.contracts import CONSUMER_GROUPS, PROGRAM_STATUSES
+from collections.abc import Callable
+
+from services.matching.service import commands as c
+from services.matching.store.ports import MatchingUnitOfWork
+from shared.bus import MessageBus
+from shared.contracts import CONSUMER_GROUPS
+from shared.contracts.types import (
+    OrgChartEmployeeUpserted,
+    PairingAtRisk,
+    ParticipantErased,
+    ParticipantRegistered,
+    ParticipantUpdated,
+    ParticipantWithdrawn,
+    ProgramCreated,
+    ProgramStatusChanged,
+    ProgramUpdated,
+)
 from shared.events.consumer import Handler
 from shared.events.envelope import Event
-from shared.metrics import PROGRAMS_BY_STATUS
+from shared.messages import Command, PublishedEvent
 
 GROUP = "matching"
 CONSUMED_TOPICS = list(CONSUMER_GROUPS[GROUP])
 
+COMMANDS: dict[type[PublishedEvent], Callable[[Event], Command]] = {
+    ParticipantRegistered: lambda e: c.ProjectParticipant(e.data, e),
+    ParticipantUpdated: lambda e: c.ProjectParticipant(e.data, e),
+    ParticipantWithdrawn: lambda e: c.WithdrawParticipant(e.data["participant_id"], e.data["program_id"], e),
+    ParticipantErased: lambda e: c.EraseParticipant(
+        e.data["participant_id"], e.data["program_id"], e.data.get("employee_id"), e
+    ),
+    ProgramCreated: lambda e: c.ProjectProgram(e.data, e),
+    ProgramUpdated: lambda e: c.ProjectProgram(e.data, e),
+    ProgramStatusChanged: lambda e: c.ProjectProgram(e.data, e),
+    OrgChartEmployeeUpserted: lambda e: c.ProjectReportingLine(
+        e.data["employee_id"], e.data.get("manager_id"), e
+    ),
+    PairingAtRisk: lambda e: c.MarkPairingAtRisk(e.data["pairing_id"], e.data["reason"]),
+}
 
-def refresh_program_gauge(store: ProjectionStore) -> None:
-    """programs_by_status from the projection (the SRE alert on stalled matching reads it)."""
-    counts = store.program_status_counts()
-    for status in PROGRAM_STATUSES:
-        PROGRAMS_BY_STATUS.labels(status).set(counts.get(status, 0))
 
+def handlers(bus: MessageBus[MatchingUnitOfWork]) -> dict[type[PublishedEvent], Handler]:
+    """Event type → handler: decode into the command, hand it to the bus."""
 
-def handlers(service: MatchingService) -> dict[str, Handler]:
-    """Event type → handler."""
-    store = service.projection
+    def handler_for(decode: Callable[[Event], Command]) -> Handler:
+        def handle(event: Event) -> None:
+            bus.handle(decode(event))
 
-    def participant_saved(event: Event) -> None:
-        applied = store.save_participant(event.data, event)
-        data = event.data
-        if applied and data["role"] == "junior" and data["status"] == "enrolled":
-            service.junior_registered(data["program_id"], event.id)  # capacity may have appeared
+        return handle
 
-    def participant_withdrawn(event: Event) -> None:
-        service.withdraw_participant(event.data["participant_id"], event.data["program_id"], event)
-
-    def participant_erased(event: Event) -> None:
-        service.erase_participant(event.data["participant_id"], event.data["program_id"], event)
-
-    def program_saved(event: Event) -> None:
-        store.save_program(event.data, event)
-        refresh_program_gauge(store)
-
-    def reporting_line(event: Event) -> None:
-        store.save_reporting_line(event.data["employee_id"], event.data.get("manager_id"), event)
-
-    def pairing_at_risk(event: Event) -> None:
-        service.pairing_at_risk(event.data["pairing_id"], event.data["reason"], event.id)
-
-    return {
-        "mentoring.participant.registered.v1": participant_saved,
-        "mentoring.participant.updated.v1": participant_saved,
-        "mentoring.participant.withdrawn.v1": participant_withdrawn,
-        "mentoring.participant.erased.v1": participant_erased,
-        "mentoring.program.created.v1": program_saved,
-        "mentoring.program.updated.v1": program_saved,
-        "mentoring.program.status_changed.v1": program_saved,
-        "mentoring.orgchart.employee_upserted.v1": reporting_line,
-        "mentoring.feedback.pairing_at_risk.v1": pairing_at_risk,
-    }
+    return {event_type: handler_for(decode) for event_type, decode in COMMANDS.items()}

@@ -184,13 +184,25 @@ class MatchRunPage(PageSchema):
 
 class ExplainQuery(StrictSchema):
     leader = ID(required=True, metadata={"description": "participant id of the leader"})
-    junior = ID(required=True, metadata={"description": "participant id of the junior"})
+    junior = ID(
+        metadata={"description": "participant id of the junior; leave out to ask why (not) this leader"}
+    )
+
+
+class CandidateSchema(Schema):
+    junior_id = ID(required=True)
+    score = fields.Float(required=True)
+
+
+class LeaderIssue(Schema):
+    constraint = fields.String(required=True)
+    detail = fields.String(required=True)
 
 
 class ExplanationSchema(Schema):
     leader_id = ID(required=True)
-    junior_id = ID(required=True)
-    feasible = fields.Boolean(required=True)
+    junior_id = ID(allow_none=True, metadata={"description": "null when the leader alone is explained"})
+    feasible = fields.Boolean(metadata={"description": "pair explanations: no hard constraint broken"})
     score = fields.Float()
     components = fields.Dict(keys=fields.String(), values=fields.Float())
     weights = fields.Dict(keys=fields.String(), values=fields.Float())
@@ -199,6 +211,21 @@ class ExplanationSchema(Schema):
     why_not = fields.String(metadata={"description": "feasible but not proposed: what the optimum did"})
     inputs_changed = fields.Boolean(
         metadata={"description": "the projection changed since the run: the answer uses today's data"}
+    )
+    proposal = fields.Nested(CandidateSchema, metadata={"description": "leader alone: the junior proposed"})
+    leader_issues = fields.List(
+        fields.Nested(LeaderIssue),
+        metadata={"description": "leader alone: why they cannot be matched at all"},
+    )
+    juniors_considered = fields.Integer(metadata={"description": "leader alone: enrolled juniors"})
+    feasible_juniors = fields.Integer(metadata={"description": "leader alone: juniors no constraint forbids"})
+    ruled_out_by = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "leader alone: how many juniors each hard constraint rules out"},
+    )
+    best_candidates = fields.List(
+        fields.Nested(CandidateSchema), metadata={"description": "leader alone: best feasible juniors"}
     )
 
 
@@ -236,6 +263,10 @@ class PairingSchema(Schema):
     state = fields.String(validate=validate.OneOf(PAIRING_STATES))
     acceptance = fields.Dict(keys=fields.String(), values=fields.String())
     decline_reason = fields.String(allow_none=True)
+    decline_text = fields.String(
+        allow_none=True,
+        metadata={"description": "what the declining side wrote: kept here only, never published; erased"},
+    )
     end_kind = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
     history = fields.List(fields.Nested(HistoryEntry))

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pymongo.database import Database
 
 from services.matching import events, store
-from services.matching.service import MatchingService
+from services.matching.service import build_bus
+from services.matching.service.projections import refresh_program_gauge
 from shared.config import Settings
 from shared.events.producer import EventPublisher
 from shared.runtime import WorkerParts
@@ -14,9 +15,9 @@ from shared.worker import build_service_worker
 
 
 def _handlers(db: Database, _publisher: EventPublisher):
-    service = MatchingService(db)
-    events.refresh_program_gauge(service.projection)
-    return events.handlers(service)
+    uow = store.MongoMatchingUnitOfWork(db)
+    refresh_program_gauge(uow)
+    return events.handlers(build_bus(uow))
 
 
 def build_worker(settings: Settings) -> WorkerParts:

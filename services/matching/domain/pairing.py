@@ -1,8 +1,9 @@
 """The pairing aggregate: published → accepted (one side) → active (both) → ended, or declined.
 
-Each transition returns the domain events it causes (type, payload); the service layer writes the new
-state and those events in one atomic document write. A pairing enters the aggregate when an admin
-publishes a match run's proposal (its "proposed" life is the proposal inside the run document).
+Each transition returns the published events it causes (``shared.contracts.types``); the service layer
+writes the new state and those events in one atomic document write. A pairing enters the aggregate when
+an admin publishes a match run's proposal (its "proposed" life is the proposal inside the run document).
+What a person typed when declining stays on the pairing record (``decline_text``), never in an event.
 """
 
 from __future__ import annotations
@@ -12,22 +13,20 @@ from datetime import datetime
 from typing import Any
 
 from shared.contracts import DECLINE_REASONS, END_KINDS
+from shared.contracts.types import PAIRING_EVENTS
+from shared.errors import Conflict
+from shared.messages import PublishedEvent
 
 SIDES = ("leader", "junior")
 LIVE_STATES = ("published", "accepted", "active")  # the pair holds the leader and one junior place
 FINAL_STATES = ("declined", "ended")
 
 
-class TransitionRefused(Exception):
-    """The pairing's current state does not allow this change (the HTTP layer answers 409)."""
+class TransitionRefused(Conflict):
+    """The pairing's current state does not allow this change (409 ``invalid_transition``)."""
 
-
-@dataclass(frozen=True)
-class PairingEvent:
-    """A fact to publish on ``mentoring.pairings.v1`` keyed by the pairing id."""
-
-    type: str
-    data: dict[str, Any]
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, code="invalid_transition")
 
 
 @dataclass(frozen=True)
@@ -44,6 +43,7 @@ class Pairing:
     state: str = "published"
     acceptance: dict[str, str] = field(default_factory=lambda: {"leader": "pending", "junior": "pending"})
     decline_reason: str | None = None
+    decline_text: str | None = None
     end_kind: str | None = None
     reason: str | None = None
     history: tuple[dict[str, Any], ...] = ()
@@ -60,7 +60,7 @@ class Pairing:
         junior_employee_id: str | None,
         by: str,
         now: datetime,
-    ) -> tuple[Pairing, list[PairingEvent]]:
+    ) -> tuple[Pairing, list[PublishedEvent]]:
         """An admin publishes a reviewed proposal: both participants are asked to accept."""
         pairing = cls(
             pairing_id=proposal["pairing_id"],
@@ -87,7 +87,7 @@ class Pairing:
             return "junior"
         return None
 
-    def accept(self, side: str, now: datetime) -> tuple[Pairing, list[PairingEvent]]:
+    def accept(self, side: str, now: datetime) -> tuple[Pairing, list[PublishedEvent]]:
         self._require(side in SIDES, f"unknown side {side!r}")
         self._require(self.state in ("published", "accepted"), f"pairing is {self.state}: cannot accept")
         self._require(self.acceptance[side] == "pending", f"the {side} has already answered")
@@ -101,7 +101,10 @@ class Pairing:
             events.append(changed._event("activated", by=actor))
         return changed, events
 
-    def decline(self, side: str, reason_code: str, text: str, now: datetime) -> tuple[Pairing, list]:
+    def decline(
+        self, side: str, reason_code: str, text: str, now: datetime
+    ) -> tuple[Pairing, list[PublishedEvent]]:
+        """One side says no with a reason code; their free text is kept here only (never published)."""
         self._require(side in SIDES, f"unknown side {side!r}")
         self._require(reason_code in DECLINE_REASONS, f"decline reason must be one of {DECLINE_REASONS}")
         self._require(self.state in ("published", "accepted"), f"pairing is {self.state}: cannot decline")
@@ -113,18 +116,18 @@ class Pairing:
             actor,
             acceptance={**self.acceptance, side: "declined"},
             decline_reason=reason_code,
-            reason=text or None,
+            decline_text=text or None,
         )
         return changed, [changed._event("declined", by=actor)]
 
-    def end(self, kind: str, reason: str, by: str, now: datetime) -> tuple[Pairing, list[PairingEvent]]:
+    def end(self, kind: str, reason: str, by: str, now: datetime) -> tuple[Pairing, list[PublishedEvent]]:
         """End a live pairing (planned, early, erased or rematch) with a reason."""
         self._require(kind in END_KINDS, f"end kind must be one of {END_KINDS}")
         self._require(self.state in LIVE_STATES, f"pairing {self.pairing_id} is already {self.state}")
         changed = self._moved("ended", now, by, end_kind=kind, reason=reason or None)
         return changed, [changed._event("ended", by=by)]
 
-    def request_rematch(self, reason: str, now: datetime) -> tuple[Pairing, list[PairingEvent]]:
+    def request_rematch(self, reason: str, now: datetime) -> tuple[Pairing, list[PublishedEvent]]:
         """Feedback says the pairing is at risk: end it and send the leader back for a new junior."""
         changed, events = self.end("rematch", reason, "feedback", now)
         return changed, [*events, changed._event("rematch_requested", by="feedback")]
@@ -137,6 +140,7 @@ class Pairing:
             leader_employee_id=None if participant_id == self.leader_id else self.leader_employee_id,
             junior_employee_id=None if participant_id == self.junior_id else self.junior_employee_id,
             reason="erased" if self.reason else None,
+            decline_text=None,
             history=history,
         )
 
@@ -175,8 +179,8 @@ class Pairing:
             "end_kind": self.end_kind,
         }
 
-    def _event(self, verb: str, by: str | None) -> PairingEvent:
-        return PairingEvent(f"mentoring.pairing.{verb}.v1", self.payload(by))
+    def _event(self, verb: str, by: str | None) -> PublishedEvent:
+        return PAIRING_EVENTS[verb](self.pairing_id, self.payload(by))
 
     def to_record(self) -> dict[str, Any]:
         return {
@@ -192,6 +196,7 @@ class Pairing:
             "state": self.state,
             "acceptance": dict(self.acceptance),
             "decline_reason": self.decline_reason,
+            "decline_text": self.decline_text,
             "end_kind": self.end_kind,
             "reason": self.reason,
             "history": list(self.history),

@@ -11,8 +11,8 @@ import pytest
 
 from services.matching import events as matching_events
 from services.matching.app import create_app
-from services.matching.service import MatchingService
 from services.matching.worker import build_worker
+from shared.bus import MessageBus
 from shared.config import Settings
 from shared.contracts import ORGCHART, PAIRINGS, PARTICIPANTS, PROGRAMS
 from shared.events.envelope import Event, make_event
@@ -97,7 +97,11 @@ TOPIC_OF = {
 class Matching:
     settings: Settings
     client: Any
-    service: MatchingService
+    bus: MessageBus
+
+    @property
+    def db(self):
+        return self.bus.uow.db
 
     @property
     def admin(self) -> dict[str, str]:
@@ -108,7 +112,7 @@ class Matching:
 
     def apply(self, events: Iterable[Event]) -> None:
         """Hand events straight to the worker's handlers (as the consumer would, minus the broker)."""
-        handlers = matching_events.handlers(self.service)
+        handlers = {kind.type: handle for kind, handle in matching_events.handlers(self.bus).items()}
         for e in events:
             handlers[e.type](e)
 
@@ -169,4 +173,4 @@ def matching(settings_for) -> Matching:
     settings = settings_for("matching")
     topics_ready(settings)
     app = create_app(settings)
-    return Matching(settings, app.test_client(), app.extensions["matching_service"])
+    return Matching(settings, app.test_client(), app.extensions["matching_bus"])

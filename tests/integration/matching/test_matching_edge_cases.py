@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-import services.matching.service as service_module
-from services.matching.store import MatchRunStore
+import services.matching.service.runs as runs_module
 from tests.integration.matching.conftest import cohort_events, event, person, program
 from tests.support.harness import bearer
 
@@ -106,14 +105,14 @@ def test_invalid_weights_are_422_naming_the_field(matching, weights, field):
 def test_second_concurrent_run_on_one_program_is_409_and_the_first_completes(matching, monkeypatch):
     _cohort(matching, "busy", 2, 2)
     solving, release = threading.Event(), threading.Event()
-    real_solve = service_module.solve
+    real_solve = runs_module.solve
 
     def slow_solve(*args, **kwargs):
         solving.set()
         release.wait(30)
         return real_solve(*args, **kwargs)
 
-    monkeypatch.setattr(service_module, "solve", slow_solve)
+    monkeypatch.setattr(runs_module, "solve", slow_solve)
     first: dict = {}
     thread = threading.Thread(
         target=lambda: first.update(
@@ -138,7 +137,7 @@ def test_second_concurrent_run_on_one_program_is_409_and_the_first_completes(mat
 
 
 def test_an_expired_run_lock_no_longer_blocks_the_program(matching):
-    locks = MatchRunStore(matching.service.projection.db)
+    locks = matching.bus.uow.run_lock
     long_ago = datetime.now(UTC) - timedelta(hours=1)
     assert locks.acquire("crashed", "run-that-died", long_ago)
     assert not locks.acquire("crashed", "another", long_ago + timedelta(seconds=1))
