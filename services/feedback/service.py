@@ -56,5 +56,5 @@ def pairing_health(uow: FeedbackUnitOfWork, pairing_id: str) -> dict[str, Any]:
 COMMANDS = {TrackPairingHealth: track_pairing_health, ForgetParticipant: forget_participant}
 
 
-def message_bus(uow: FeedbackUnitOfWork) -> MessageBus[FeedbackUnitOfWork]:
+def build_bus(uow: FeedbackUnitOfWork) -> MessageBus[FeedbackUnitOfWork]:
     return MessageBus("feedback", uow, COMMANDS)

@@ -14,7 +14,7 @@ def build_worker(settings: Settings) -> WorkerParts:
         group=events.GROUP,
         topics=events.CONSUMED_TOPICS,
         handlers=lambda db, _publisher: events.handlers(
-            service.message_bus(store.MongoFeedbackUnitOfWork(db))
+            service.build_bus(store.MongoFeedbackUnitOfWork(db))
         ),
         indexes=store.INDEXES,
     )

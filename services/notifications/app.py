@@ -19,5 +19,5 @@ def create_app(settings: Settings | None = None) -> Flask:
         blueprints=[blp],
         indexes=store.INDEXES,
     )
-    app.extensions["bus"] = service.message_bus(store.MongoNotificationsUnitOfWork(app.extensions["db"]))
+    app.extensions["bus"] = service.build_bus(store.MongoNotificationsUnitOfWork(app.extensions["db"]))
     return app

@@ -52,5 +52,5 @@ def inbox(
 COMMANDS = {RecordNotifications: record_notifications, ForgetRecipient: forget_recipient}
 
 
-def message_bus(uow: NotificationsUnitOfWork) -> MessageBus[NotificationsUnitOfWork]:
+def build_bus(uow: NotificationsUnitOfWork) -> MessageBus[NotificationsUnitOfWork]:
     return MessageBus("notifications", uow, COMMANDS)

@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.feedback.service import ForgetParticipant, TrackPairingHealth, message_bus, pairing_health
+from services.feedback.service import ForgetParticipant, TrackPairingHealth, build_bus, pairing_health
 from services.feedback.store import MemoryFeedbackUnitOfWork
 from shared.contracts.types import PairingActivated, PairingEnded, PairingPublished
 from shared.errors import NotFound
+from shared.projection import event_time
 
 PAIRING = {
     "pairing_id": "pr-1",
@@ -28,7 +29,7 @@ def uow():
 
 
 def test_an_activated_pairing_is_tracked_as_active_with_its_people_only(uow):
-    bus = message_bus(uow)
+    bus = build_bus(uow)
     assert bus.handle(TrackPairingHealth("e1", PairingActivated("pr-1", PAIRING), START)) == []
     assert pairing_health(uow, "pr-1") == {
         "pairing_id": "pr-1",
@@ -40,22 +41,32 @@ def test_an_activated_pairing_is_tracked_as_active_with_its_people_only(uow):
 
 
 def test_an_end_wins_over_an_activation_that_arrives_late(uow):
-    bus = message_bus(uow)
+    bus = build_bus(uow)
     bus.handle(TrackPairingHealth("e2", PairingEnded("pr-1", {**PAIRING, "state": "ended"}), START))
     bus.handle(TrackPairingHealth("e1", PairingActivated("pr-1", PAIRING), START - timedelta(days=1)))
     assert pairing_health(uow, "pr-1")["state"] == "ended"
 
 
 def test_a_publication_changes_no_health_record(uow):
-    bus = message_bus(uow)
+    bus = build_bus(uow)
     bus.handle(TrackPairingHealth("e0", PairingPublished("pr-1", {**PAIRING, "state": "published"}), START))
     with pytest.raises(NotFound):
         pairing_health(uow, "pr-1")
 
 
 def test_forgetting_a_participant_keeps_the_pairing_but_not_their_id(uow):
-    bus = message_bus(uow)
+    bus = build_bus(uow)
     bus.handle(TrackPairingHealth("e1", PairingActivated("pr-1", PAIRING), START))
     assert bus.handle(ForgetParticipant("J1")) == []
     record = pairing_health(uow, "pr-1")
     assert record["junior_id"] == "erased" and record["leader_id"] == "L1" and record["state"] == "active"
+
+
+def test_the_kafka_handler_tracks_a_pairing_as_of_its_event_time(uow):
+    from services.feedback.events import handlers
+
+    ended = PairingEnded("pr-1", {**PAIRING, "state": "ended"}).envelope("/tests")
+    handlers(build_bus(uow))[PairingEnded](ended)
+    older = event_time(ended) - timedelta(minutes=1)
+    build_bus(uow).handle(TrackPairingHealth("e0", PairingActivated("pr-1", PAIRING), older))
+    assert pairing_health(uow, "pr-1")["state"] == "ended"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.notifications.service import ForgetRecipient, RecordNotifications, inbox, message_bus
+from services.notifications.service import ForgetRecipient, RecordNotifications, build_bus, inbox
 from services.notifications.store import MemoryNotificationsUnitOfWork
 from shared.contracts.types import NotificationDelivered, PairingAccepted, PairingEnded, PairingPublished
 
@@ -26,7 +26,7 @@ def uow():
 
 
 def test_a_published_pairing_tells_the_leader_and_the_junior_once_each(uow):
-    bus = message_bus(uow)
+    bus = build_bus(uow)
     outcomes = bus.handle(RecordNotifications("evt-1", PairingPublished("pr-1", PAIRING)))
     assert [type(e) for e in outcomes] == [NotificationDelivered, NotificationDelivered]
     assert [e.key for e in outcomes] == ["L1", "J1"]
@@ -45,7 +45,7 @@ def test_a_published_pairing_tells_the_leader_and_the_junior_once_each(uow):
 
 
 def test_a_redelivered_cause_notifies_nobody_again(uow):
-    bus = message_bus(uow)
+    bus = build_bus(uow)
     command = RecordNotifications("evt-1", PairingPublished("pr-1", PAIRING))
     bus.handle(command)
     assert bus.handle(command) == []
@@ -54,7 +54,7 @@ def test_a_redelivered_cause_notifies_nobody_again(uow):
 
 
 def test_an_ended_pairing_names_its_reason_and_an_accepted_one_tells_nobody(uow):
-    bus = message_bus(uow)
+    bus = build_bus(uow)
     ended = {**PAIRING, "state": "ended", "reason": "program closed"}
     bus.handle(RecordNotifications("evt-2", PairingEnded("pr-1", ended)))
     assert inbox(uow, "J1", 0, 10)[0][0]["body"] == "Your pairing ended (program closed)."
@@ -62,9 +62,18 @@ def test_an_ended_pairing_names_its_reason_and_an_accepted_one_tells_nobody(uow)
 
 
 def test_forgetting_a_recipient_erases_their_inbox_and_keeps_the_other_persons(uow):
-    bus = message_bus(uow)
+    bus = build_bus(uow)
     bus.handle(RecordNotifications("evt-1", PairingPublished("pr-1", PAIRING)))
     assert bus.handle(ForgetRecipient("L1")) == []
     assert inbox(uow, "L1", 0, 10) == ([], 0)
     assert inbox(uow, "J1", 0, 10)[1] == 1
     assert [e.subject for e in uow.deliveries.pending()] == ["J1"]
+
+
+def test_the_kafka_handler_turns_a_pairing_envelope_into_deliveries(uow):
+    from services.notifications.events import handlers
+
+    envelope = PairingPublished("pr-1", PAIRING).envelope("/tests")
+    handlers(build_bus(uow))[PairingPublished](envelope)
+    items, _ = inbox(uow, "J1", 0, 10)
+    assert items[0]["notification_id"] == f"{envelope.id}:J1:in_app"
