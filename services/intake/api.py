@@ -1,4 +1,5 @@
-"""Intake's HTTP routes: parse, call a use case, respond; every error documented as problem+json."""
+"""Intake's HTTP routes: parse, authorise, build a command, ``bus.handle`` it and answer with what the
+returned events say (reads go to ``service.queries``); every error documented as problem+json."""
 
 from __future__ import annotations
 
@@ -10,9 +11,18 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 
 from services.intake import schemas
-from services.intake.service import IntakeService
+from services.intake.domain import (
+    DomainEvent,
+    ImportCompleted,
+    OrgChartUploaded,
+    ParticipantRecorded,
+    ProgramPurged,
+    ProgramRecorded,
+)
+from services.intake.service import commands, queries
 from shared.auth import current_principal, require_roles
 from shared.http import page_of, skip_limit
+from shared.messages import Command
 from shared.openapi import problem_responses
 
 blp = Blueprint("intake", __name__, url_prefix="/v1", description="Programs and the people enrolled in them")
@@ -46,8 +56,25 @@ def _body_limit(limit: int) -> Callable[[Callable[..., Any]], Callable[..., Any]
     return decorator
 
 
-def _service() -> IntakeService:
-    return current_app.extensions["intake_service"]
+def _handle(command: Command) -> list[DomainEvent]:
+    return current_app.extensions["intake_bus"].handle(command)
+
+
+def _uow() -> Any:
+    return current_app.extensions["intake_bus"].uow
+
+
+def _result(events: list[DomainEvent], kind: type[DomainEvent]) -> Any:
+    """The one result event of ``kind`` a command returned (its state as the command left it)."""
+    return next(event for event in events if isinstance(event, kind))
+
+
+def _program(command: Command) -> dict:
+    return queries.program_view(_result(_handle(command), ProgramRecorded).record)
+
+
+def _participant(command: Command) -> dict:
+    return _result(_handle(command), ParticipantRecorded).record
 
 
 # -- programs -----------------------------------------------------------------------------------------
@@ -63,7 +90,7 @@ def create_program(body: dict) -> dict:
 
     The caller becomes its admin unless ``admins`` is given. Emits ``mentoring.program.created.v1``.
     """
-    return _service().create_program(body, current_principal())
+    return _program(commands.CreateProgram(body, current_principal()))
 
 
 @blp.get("/programs")
@@ -74,7 +101,7 @@ def create_program(body: dict) -> dict:
 def list_programs(query: dict) -> dict:
     """List programs, optionally by status (paginated)"""
     skip, limit = skip_limit(query)
-    items, total = _service().list_programs(query.get("status"), skip, limit)
+    items, total = queries.list_programs(_uow(), query.get("status"), skip, limit)
     return page_of(items, total, query["page"], query["page_size"])
 
 
@@ -84,7 +111,7 @@ def list_programs(query: dict) -> dict:
 @_problems(401, 403, 404)
 def get_program(program_id: str) -> dict:
     """Read one program"""
-    return _service().get_program(program_id)
+    return queries.get_program(_uow(), program_id)
 
 
 @blp.patch("/programs/<program_id>")
@@ -97,7 +124,7 @@ def update_program(body: dict, program_id: str) -> dict:
 
     ``rules`` merge key by key. Closed programs refuse (409). Emits ``mentoring.program.updated.v1``.
     """
-    return _service().update_program(program_id, body, current_principal())
+    return _program(commands.UpdateProgram(program_id, body, current_principal()))
 
 
 @blp.post("/programs/<program_id>/status")
@@ -111,7 +138,7 @@ def transition_program(body: dict, program_id: str) -> dict:
     draft → enrolling → matching → running → closed (matching may reopen enrolling; anything not yet
     running may be closed). Any other move is a 409. Emits ``mentoring.program.status_changed.v1``.
     """
-    return _service().transition_program(program_id, body["status"], current_principal())
+    return _program(commands.TransitionProgram(program_id, body["status"], current_principal()))
 
 
 @blp.post("/programs/<program_id>/purge")
@@ -124,7 +151,8 @@ def purge_program(program_id: str) -> dict:
     The worker does the same by itself once ``RETENTION_DAYS`` have passed since closing. Each participant
     is erased as by ``DELETE /v1/participants/{id}``. A program that is not closed is a 409.
     """
-    return _service().purge_program(program_id, current_principal())
+    purged = _result(_handle(commands.PurgeProgram(program_id, current_principal())), ProgramPurged)
+    return {"program_id": program_id, "erased": purged.erased, "purged_at": purged.purged_at}
 
 
 @blp.post("/programs/<program_id>/imports")
@@ -138,9 +166,10 @@ def import_participants(files: dict, program_id: str) -> dict:
 
     Every row is validated; the report lists accepted, updated, unchanged and rejected rows (row number,
     field, reason). Upserts by employee id: re-importing the same file changes nothing and emits no events.
-    A ``manager_id`` column feeds the org chart. Columns: see ``services/intake/importer.py``.
+    A ``manager_id`` column feeds the org chart. Columns: see ``services/intake/domain/importer.py``.
     """
-    return _service().import_participants(program_id, files["file"].read(), current_principal())
+    command = commands.ImportParticipants(program_id, files["file"].read(), current_principal())
+    return _result(_handle(command), ImportCompleted).report
 
 
 # -- participants -------------------------------------------------------------------------------------
@@ -158,7 +187,7 @@ def register_participant(body: dict) -> dict:
     ``mentoring.participant.registered.v1``; intake's worker then adds a new or changed reporting line to
     the org chart (``mentoring.orgchart.employee_upserted.v1``).
     """
-    return _service().register_participant(body, current_principal())
+    return _participant(commands.RegisterParticipant(body, current_principal()))
 
 
 @blp.get("/participants")
@@ -169,7 +198,7 @@ def register_participant(body: dict) -> dict:
 def list_participants(query: dict) -> dict:
     """List participants by program, role, status or employee (paginated)"""
     skip, limit = skip_limit(query)
-    items, total = _service().list_participants(query, skip, limit)
+    items, total = queries.list_participants(_uow(), query, skip, limit)
     return page_of(items, total, query["page"], query["page_size"])
 
 
@@ -182,7 +211,7 @@ def get_participant(participant_id: str) -> dict:
 
     A participant sees only their own profile; anyone else's is a 404.
     """
-    return _service().get_participant(participant_id, current_principal())
+    return queries.get_participant(_uow(), participant_id, current_principal())
 
 
 @blp.patch("/participants/<participant_id>")
@@ -196,7 +225,7 @@ def update_participant(body: dict, participant_id: str) -> dict:
     The participant themself, hr or the program's admins. Emits ``mentoring.participant.updated.v1``
     when something changed.
     """
-    return _service().update_participant(participant_id, body, current_principal())
+    return _participant(commands.UpdateParticipant(participant_id, body, current_principal()))
 
 
 @blp.post("/participants/<participant_id>/withdraw")
@@ -210,7 +239,7 @@ def withdraw_participant(body: dict, participant_id: str) -> dict:
     The profile is kept so the participant can re-enrol; the reason stays in intake. Emits
     ``mentoring.participant.withdrawn.v1`` (ids only).
     """
-    return _service().withdraw_participant(participant_id, body.get("reason"), current_principal())
+    return _participant(commands.WithdrawParticipant(participant_id, body.get("reason"), current_principal()))
 
 
 @blp.post("/participants/<participant_id>/reenrol")
@@ -222,7 +251,7 @@ def reenrol_participant(participant_id: str) -> dict:
 
     Needs consent to matching and an open program. Emits ``mentoring.participant.updated.v1``.
     """
-    return _service().reenrol_participant(participant_id, current_principal())
+    return _participant(commands.ReenrolParticipant(participant_id, current_principal()))
 
 
 @blp.put("/participants/<participant_id>/consent")
@@ -235,7 +264,7 @@ def update_consent(body: dict, participant_id: str) -> dict:
 
     ``matching: false`` withdraws the participant; ``data_processing: false`` erases them (as DELETE).
     """
-    return _service().update_consent(participant_id, body, current_principal())
+    return _participant(commands.ChangeConsent(participant_id, body, current_principal()))
 
 
 @blp.delete("/participants/<participant_id>")
@@ -248,7 +277,7 @@ def erase_participant(participant_id: str) -> dict:
     Every personal field is deleted; only the ids and the status remain. Emits
     ``mentoring.participant.erased.v1`` (ids only), which every service honours. Repeating it is harmless.
     """
-    return _service().erase_participant(participant_id, current_principal())
+    return _participant(commands.EraseParticipant(participant_id, current_principal()))
 
 
 @blp.post("/participants/<participant_id>/erase")
@@ -260,7 +289,7 @@ def erase_participant_by_post(participant_id: str) -> dict:
 
     Same as ``DELETE /v1/participants/{participant_id}``.
     """
-    return _service().erase_participant(participant_id, current_principal())
+    return _participant(commands.EraseParticipant(participant_id, current_principal()))
 
 
 # -- org chart ----------------------------------------------------------------------------------------
@@ -280,7 +309,7 @@ def replace_orgchart(body: dict) -> dict:
     ``mentoring.orgchart.employee_upserted.v1``; unchanged ones emit nothing. Cycles and unknown
     managers are reported in ``problems``, not refused.
     """
-    return _service().replace_orgchart(body)
+    return _result(_handle(commands.UploadOrgChart(body)), OrgChartUploaded).report
 
 
 @blp.get("/orgchart/problems")
@@ -289,4 +318,4 @@ def replace_orgchart(body: dict) -> dict:
 @_problems(401, 403)
 def orgchart_problems() -> dict:
     """Report reporting cycles and managers missing from the org chart"""
-    return _service().orgchart_problems()
+    return queries.orgchart_problems(_uow())

@@ -1,16 +1,14 @@
-"""Intake's application factory."""
+"""Intake's application factory: the API over one unit of work and its bus (errors map in shared.problems)."""
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask
 
 from services.intake import store
 from services.intake.api import blp
-from services.intake.domain import Conflict, IntakeError, InvalidInput, RetentionPolicy
-from services.intake.service import IntakeService
+from services.intake.service import build_bus
 from shared.app import create_base_app
 from shared.config import Settings
-from shared.errors import problem
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -22,18 +20,5 @@ def create_app(settings: Settings | None = None) -> Flask:
         blueprints=[blp],
         indexes=store.INDEXES,
     )
-    store.migrate(app.extensions["db"])
-    app.extensions["intake_service"] = IntakeService(
-        app.extensions["db"], retention=RetentionPolicy.days(settings.retention_days)
-    )
-
-    @app.errorhandler(IntakeError)
-    def _domain_error(error: IntakeError) -> Response:
-        if isinstance(error, InvalidInput):
-            return problem(422, "Unprocessable content", error.detail, errors=error.as_problem_errors())
-        if isinstance(error, Conflict):
-            errors = [{"field": error.field, "message": error.detail}] if error.field else None
-            return problem(409, "Conflict", error.detail, errors=errors)
-        return problem(400, "Bad request", error.detail)
-
+    app.extensions["intake_bus"] = build_bus(store.MongoIntakeUnitOfWork(app.extensions["db"]))
     return app

@@ -1,4 +1,5 @@
-"""Marshmallow schemas of intake's HTTP bodies, query arguments, responses and published event payloads.
+"""Marshmallow schemas of intake's HTTP bodies, query arguments and responses (event payloads live once, in
+``shared.contracts.payloads``).
 
 Field rules call the same checks as the domain (``domain.validation``) so the API, the aggregates and the
 CSV importer give the same messages. Membership of a program's own custom areas needs the program, so the
@@ -13,43 +14,37 @@ from typing import Any, ClassVar
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates, validates_schema
 
+from shared.contracts.payloads import (
+    CUSTOM_AREA_PATTERN,
+    EMPLOYEE_ID_PATTERN,
+    HHMM_PATTERN,
+    ID_LENGTH,
+    LANGUAGE_TAG_PATTERN,
+    TERM_PATTERN,
+    ProgramPayload,
+)
 from shared.http import PageQuery, PageSchema, StrictSchema
 from shared.vocabulary import DEFAULT_WEIGHTS, FOCUS_AREAS, GROWTH_GOALS, ROLES
 
 from .domain import participants as participant_rules
 from .domain import programs as program_rules
 from .domain.errors import InvalidValue
-from .domain.events import (
-    OrgChartEmployeeUpserted,
-    ParticipantErased,
-    ParticipantRegistered,
-    ParticipantUpdated,
-    ParticipantWithdrawn,
-    ProgramCreated,
-    ProgramStatusChanged,
-    ProgramUpdated,
-)
 from .domain.validation import (
     CAPACITY_MAX,
     CAPACITY_MIN,
-    CUSTOM_AREA_PATTERN,
-    EMPLOYEE_ID_PATTERN,
-    HHMM_PATTERN,
     LEVEL_MAX,
     LEVEL_MIN,
     MAX_AVAILABILITY_WINDOWS,
     MAX_TEXT,
-    TERM_PATTERN,
     check_availability,
     check_languages,
     check_timezone,
     iana_timezones,
 )
 
-ID_LENGTH = validate.Length(min=1, max=64)
 # The shape of a BCP 47 tag; the check itself also wants registered subtags (e.g. 'xx' is refused).
 LANGUAGE_TAG_DOC = {
-    "pattern": r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$",
+    "pattern": LANGUAGE_TAG_PATTERN,
     "description": "a BCP 47 language tag with registered subtags, e.g. 'en', 'pt-BR', 'zh-Hant'",
 }
 
@@ -436,119 +431,13 @@ class PurgeReportSchema(Schema):
     purged_at = fields.DateTime()
 
 
-# --- event payloads (mentoring.programs.v1 / participants.v1 / orgchart.v1) ------------------------------
-
-
-class WeightsPayloadSchema(StrictSchema):
-    topic_fit = fields.Float(required=True, validate=validate.Range(0, 1))
-    reverse_fit = fields.Float(required=True, validate=validate.Range(0, 1))
-    availability = fields.Float(required=True, validate=validate.Range(0, 1))
-    language = fields.Float(required=True, validate=validate.Range(0, 1))
-    focus = fields.Float(required=True, validate=validate.Range(0, 1))
-    diversity = fields.Float(required=True, validate=validate.Range(0, 1))
-
-
-class RulesPayloadSchema(StrictSchema):
-    min_seniority_gap = fields.Integer(strict=True, required=True, validate=validate.Range(min=0))
-    min_timezone_overlap_hours = fields.Float(required=True, validate=validate.Range(0, 40))
-    languages = fields.List(fields.String(), required=True)
-    junior_capacity_default = fields.Integer(
-        strict=True, required=True, validate=validate.Range(CAPACITY_MIN, CAPACITY_MAX)
-    )
-    weights = fields.Nested(WeightsPayloadSchema, required=True)
-
-
-class ProgramPayloadSchema(StrictSchema):
-    """Payload of ``mentoring.program.created|updated|status_changed.v1`` (key: program_id)."""
-
-    program_id = fields.String(required=True, validate=ID_LENGTH)
-    name = fields.String(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(program_rules.STATUSES))
-    focus_areas = fields.List(fields.String(validate=validate.Regexp(TERM_PATTERN)), required=True)
-    custom_focus_areas = fields.List(
-        fields.String(validate=validate.Regexp(CUSTOM_AREA_PATTERN)), required=True
-    )
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True)
-    admins = fields.List(fields.String(), required=True)
-    rules = fields.Nested(RulesPayloadSchema, required=True)
-
-
-class AvailabilityPayloadSchema(StrictSchema):
-    day = fields.Integer(strict=True, required=True, validate=validate.Range(0, 6))
-    start = fields.String(required=True, validate=validate.Regexp(HHMM_PATTERN))
-    end = fields.String(required=True, validate=validate.Regexp(HHMM_PATTERN))
-
-
-class ParticipantPayloadSchema(StrictSchema):
-    """Payload of ``mentoring.participant.registered|updated.v1`` (key: participant_id)."""
-
-    participant_id = fields.String(required=True, validate=ID_LENGTH)
-    program_id = fields.String(required=True, validate=ID_LENGTH)
-    employee_id = fields.String(required=True, validate=validate.Regexp(EMPLOYEE_ID_PATTERN))
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    level = fields.Integer(strict=True, required=True, validate=validate.Range(LEVEL_MIN, LEVEL_MAX))
-    department = fields.String(required=True, allow_none=True)
-    location = fields.String(required=True, allow_none=True)
-    timezone = fields.String(required=True)
-    languages = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
-    topics_to_learn = fields.List(fields.String(validate=validate.Regexp(TERM_PATTERN)), required=True)
-    topics_to_teach = fields.List(fields.String(validate=validate.Regexp(TERM_PATTERN)), required=True)
-    growth_goals = fields.List(fields.String(validate=validate.Regexp(TERM_PATTERN)), required=True)
-    strengths = fields.List(fields.String(validate=validate.Regexp(TERM_PATTERN)), required=True)
-    availability = fields.List(fields.Nested(AvailabilityPayloadSchema), required=True)
-    capacity = fields.Integer(
-        strict=True, required=True, allow_none=True, validate=validate.Range(CAPACITY_MIN, CAPACITY_MAX)
-    )
-    manager_id = fields.String(required=True, allow_none=True)
-    consent = fields.Nested(ConsentSchema, required=True)
-    status = fields.String(
-        required=True, validate=validate.OneOf((participant_rules.ENROLLED, participant_rules.WITHDRAWN))
-    )
-
-
-class ParticipantWithdrawnPayloadSchema(StrictSchema):
-    """Payload of ``mentoring.participant.withdrawn.v1``: ids and a reason code; the profile stays here."""
-
-    participant_id = fields.String(required=True, validate=ID_LENGTH)
-    program_id = fields.String(required=True, validate=ID_LENGTH)
-    employee_id = fields.String(required=True, validate=validate.Regexp(EMPLOYEE_ID_PATTERN))
-    reason = fields.String(
-        required=True, allow_none=True, validate=validate.OneOf((participant_rules.CONSENT_WITHDRAWN_REASON,))
-    )
-
-
-class ParticipantErasedPayloadSchema(StrictSchema):
-    """Payload of ``mentoring.participant.erased.v1``: ids only; every service deletes what it holds."""
-
-    participant_id = fields.String(required=True, validate=ID_LENGTH)
-    program_id = fields.String(required=True, validate=ID_LENGTH)
-
-
-class OrgChartEmployeeUpsertedPayloadSchema(StrictSchema):
-    """Payload of ``mentoring.orgchart.employee_upserted.v1`` (key: employee_id)."""
-
-    employee_id = fields.String(required=True, validate=validate.Regexp(EMPLOYEE_ID_PATTERN))
-    manager_id = fields.String(required=True, allow_none=True, validate=validate.Regexp(EMPLOYEE_ID_PATTERN))
-
-
-EVENT_SCHEMAS: dict[str, type[Schema]] = {
-    ProgramCreated.type: ProgramPayloadSchema,
-    ProgramUpdated.type: ProgramPayloadSchema,
-    ProgramStatusChanged.type: ProgramPayloadSchema,
-    ParticipantRegistered.type: ParticipantPayloadSchema,
-    ParticipantUpdated.type: ParticipantPayloadSchema,
-    ParticipantWithdrawn.type: ParticipantWithdrawnPayloadSchema,
-    ParticipantErased.type: ParticipantErasedPayloadSchema,
-    OrgChartEmployeeUpserted.type: OrgChartEmployeeUpsertedPayloadSchema,
-}
-
-
 # --- responses --------------------------------------------------------------------------------------------
 
 
-class ProgramSchema(ProgramPayloadSchema):
-    """A program as the API returns it."""
+class ProgramSchema(ProgramPayload):
+    """A program as the API returns it: the published payload plus its bookkeeping times."""
+
+    rules = fields.Nested(RulesSchema)  # the same fields; documented once, as the body's rules
 
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -571,7 +460,7 @@ class ParticipantSchema(Schema):
     topics_to_teach = fields.List(fields.String())
     growth_goals = fields.List(fields.String())
     strengths = fields.List(fields.String())
-    availability = fields.List(fields.Nested(AvailabilityPayloadSchema))
+    availability = fields.List(fields.Nested(AvailabilityWindowSchema))
     capacity = fields.Integer(allow_none=True)
     manager_id = fields.String(allow_none=True)
     consent = fields.Nested(ConsentSchema, allow_none=True)

@@ -1,5 +1,6 @@
-"""Intake's worker: relays programs', participants' and the org chart's pending events, follows pairing
-status, and purges closed programs' personal data once ``RETENTION_DAYS`` have passed."""
+"""Intake's worker: relays programs', participants' and the org chart's pending events, lays registrations'
+reporting lines over the org chart, and purges closed programs' personal data once ``RETENTION_DAYS`` have
+passed."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import threading
 import time
 
 from services.intake import events, store
-from services.intake.domain import RetentionPolicy
-from services.intake.service import IntakeService
+from services.intake.domain import ProgramPurged, RetentionPolicy
+from services.intake.service import build_bus
+from services.intake.service.commands import PurgeDueRetention
+from shared.bus import MessageBus
 from shared.config import Settings
 from shared.events.outbox import OutboxRelay
 from shared.mongo import database_for
@@ -27,9 +30,12 @@ class RelayWithRetention:
     same graceful stop; a failed purge is logged and retried at the next check, never fatal.
     """
 
-    def __init__(self, relay: OutboxRelay, service: IntakeService, check_interval_s: float) -> None:
+    def __init__(
+        self, relay: OutboxRelay, bus: MessageBus, retention: RetentionPolicy, check_interval_s: float
+    ) -> None:
         self.relay = relay
-        self.service = service
+        self.bus = bus
+        self.retention = retention
         self.check_interval_s = check_interval_s
         self._next_check = 0.0
 
@@ -41,10 +47,11 @@ class RelayWithRetention:
             return {}
         self._next_check = time.monotonic() + self.check_interval_s
         try:
-            purged = self.service.purge_due()
+            events = self.bus.handle(PurgeDueRetention(self.retention))
         except Exception:
             log.exception("retention purge failed; retrying at the next check")
             return {}
+        purged = {e.program_id: e.erased for e in events if isinstance(e, ProgramPurged)}
         for program_id, erased in purged.items():
             log.info("retention: purged program %s (%d participants erased)", program_id, erased)
         return purged
@@ -64,16 +71,15 @@ class RelayWithRetention:
 def build_worker(
     settings: Settings, *, retention_check_interval_s: float = RETENTION_CHECK_INTERVAL_S
 ) -> WorkerParts:
+    bus = build_bus(store.MongoIntakeUnitOfWork(database_for(settings)))
     parts = build_service_worker(
         settings,
         group=events.GROUP,
         topics=events.CONSUMED_TOPICS,
-        handlers=lambda db, _publisher: events.handlers(db),
+        handlers=lambda _db, _publisher: events.handlers(bus),
         indexes=store.INDEXES,
         outbox_collections=store.OUTBOX_COLLECTIONS,
     )
-    db = database_for(settings)
-    store.migrate(db)
-    service = IntakeService(db, retention=RetentionPolicy.days(settings.retention_days))
-    parts.relay = RelayWithRetention(parts.relay, service, retention_check_interval_s)
+    retention = RetentionPolicy.days(settings.retention_days)
+    parts.relay = RelayWithRetention(parts.relay, bus, retention, retention_check_interval_s)
     return parts

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from marshmallow import RAISE, Schema, fields, validate
 
-from shared.vocabulary import DEFAULT_WEIGHTS, GROWTH_GOALS
+from shared.vocabulary import CUSTOM_AREA_PREFIX, DEFAULT_WEIGHTS, GROWTH_GOALS
 
 PROGRAMS = "mentoring.programs.v1"
 PARTICIPANTS = "mentoring.participants.v1"
@@ -17,7 +19,7 @@ TOPICS = (PROGRAMS, PARTICIPANTS, ORGCHART, PAIRINGS, MATCH_RUNS, FEEDBACK, NOTI
 
 # Which consumer group reads which topics; drives topic + dead-letter topic creation.
 CONSUMER_GROUPS: dict[str, tuple[str, ...]] = {
-    "intake": (PARTICIPANTS, PAIRINGS),  # its own participants: registration lines feed the org chart
+    "intake": (PARTICIPANTS,),  # its own participants: registration lines feed the org chart
     "matching": (PROGRAMS, PARTICIPANTS, ORGCHART, FEEDBACK),
     "notifications": (PAIRINGS, FEEDBACK, PARTICIPANTS),
     "feedback": (PAIRINGS, PARTICIPANTS),
@@ -35,8 +37,27 @@ DECLINE_REASONS = (
     "prefer_someone_else",
     "other",
 )
+WITHDRAWAL_REASONS = ("consent-withdrawn",)
 END_KINDS = ("planned", "early", "erased", "rematch")
 ACCEPTANCE = ("pending", "accepted", "declined")
+
+
+# The shapes of the values intake publishes (and validates on the way in, with the same patterns).
+EMPLOYEE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+SLUG_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+CUSTOM_AREA_PATTERN = rf"^{re.escape(CUSTOM_AREA_PREFIX)}{SLUG_PATTERN}$"
+TERM_PATTERN = rf"^(?:{re.escape(CUSTOM_AREA_PREFIX)})?{SLUG_PATTERN}$"
+HHMM_PATTERN = r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$"
+LANGUAGE_TAG_PATTERN = r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$"
+ID_LENGTH = validate.Length(min=1, max=64)
+
+
+def _employee_id(**kwargs: object) -> fields.String:
+    return fields.String(validate=validate.Regexp(EMPLOYEE_ID_PATTERN), **kwargs)  # type: ignore[arg-type]
+
+
+def _terms(pattern: str = TERM_PATTERN, **kwargs: object) -> fields.List:
+    return fields.List(fields.String(validate=validate.Regexp(pattern)), **kwargs)  # type: ignore[arg-type]
 
 
 def dlq_topic(topic: str, group: str) -> str:
@@ -51,9 +72,11 @@ class Strict(Schema):
 
 
 class AvailabilityWindow(Strict):
-    day = fields.Integer(required=True, validate=validate.Range(0, 6), metadata={"description": "0 = Monday"})
+    day = fields.Integer(
+        strict=True, required=True, validate=validate.Range(0, 6), metadata={"description": "0 = Monday"}
+    )
     start = fields.String(required=True, validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$"))
-    end = fields.String(required=True, validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$"))
+    end = fields.String(required=True, validate=validate.Regexp(HHMM_PATTERN))
 
 
 class Consent(Strict):
@@ -79,36 +102,53 @@ class ProgramRules(Strict):
 
 
 class ProgramPayload(Strict):
-    program_id = fields.String(required=True)
-    name = fields.String(required=True)
+    """Payload of ``mentoring.program.created|updated|status_changed.v1`` (key: program_id); intake sends
+    every field."""
+
+    program_id = fields.String(required=True, validate=ID_LENGTH)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     status = fields.String(required=True, validate=validate.OneOf(PROGRAM_STATUSES))
-    focus_areas = fields.List(fields.String(), required=True)
-    custom_focus_areas = fields.List(fields.String(), load_default=list)
+    focus_areas = _terms(required=True)
+    custom_focus_areas = _terms(CUSTOM_AREA_PATTERN, load_default=list)
     starts_on = fields.Date(allow_none=True, load_default=None)
     ends_on = fields.Date(allow_none=True, load_default=None)
-    admins = fields.List(fields.String(), load_default=list)
+    admins = fields.List(_employee_id(), load_default=list)
     rules = fields.Nested(ProgramRules, required=True)
 
 
 class ParticipantPayload(Strict):
-    participant_id = fields.String(required=True)
-    program_id = fields.String(required=True)
-    employee_id = fields.String(required=True)
+    """Payload of ``mentoring.participant.registered|updated.v1`` (key: participant_id); intake sends every
+    field (null where the profile has no value)."""
+
+    participant_id = fields.String(required=True, validate=ID_LENGTH)
+    program_id = fields.String(required=True, validate=ID_LENGTH)
+    employee_id = _employee_id(required=True)
     role = fields.String(required=True, validate=validate.OneOf(("leader", "junior")))
-    level = fields.Integer(required=True, validate=validate.Range(1, 12))
+    level = fields.Integer(strict=True, required=True, validate=validate.Range(1, 12))
     department = fields.String(load_default=None, allow_none=True)
     location = fields.String(load_default=None, allow_none=True)
-    timezone = fields.String(required=True)
-    languages = fields.List(fields.String(), required=True)
-    topics_to_learn = fields.List(fields.String(), load_default=list)
-    topics_to_teach = fields.List(fields.String(), load_default=list)
+    timezone = fields.String(
+        required=True, validate=validate.Length(min=1, max=64), metadata={"description": "IANA time zone"}
+    )
+    languages = fields.List(
+        fields.String(validate=validate.Regexp(LANGUAGE_TAG_PATTERN)),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={"description": "BCP 47 language tags"},
+    )
+    topics_to_learn = _terms(load_default=list)
+    topics_to_teach = _terms(load_default=list)
     growth_goals = fields.List(fields.String(validate=validate.OneOf(tuple(GROWTH_GOALS))), load_default=list)
     strengths = fields.List(fields.String(validate=validate.OneOf(tuple(GROWTH_GOALS))), load_default=list)
     availability = fields.List(fields.Nested(AvailabilityWindow), load_default=list)
-    capacity = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 5))
-    manager_id = fields.String(load_default=None, allow_none=True)
+    capacity = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(1, 5))
+    manager_id = _employee_id(load_default=None, allow_none=True)
     consent = fields.Nested(Consent, required=True)
-    status = fields.String(required=True, validate=validate.OneOf(PARTICIPANT_STATUSES))
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(PARTICIPANT_STATUSES[:2]),
+        metadata={"description": "enrolled or withdrawn; an erasure is its own event, with ids only"},
+    )
 
 
 class ParticipantRef(Strict):
@@ -118,21 +158,24 @@ class ParticipantRef(Strict):
     (``consent-withdrawn`` or null, never free text) on withdrawal.
     """
 
-    participant_id = fields.String(required=True)
-    program_id = fields.String(required=True)
-    employee_id = fields.String(
+    participant_id = fields.String(required=True, validate=ID_LENGTH)
+    program_id = fields.String(required=True, validate=ID_LENGTH)
+    employee_id = _employee_id(
         load_default=None, allow_none=True, metadata={"description": "withdrawal only; never sent on erasure"}
     )
     reason = fields.String(
         load_default=None,
         allow_none=True,
-        metadata={"description": "a reason code such as consent-withdrawn, or null; never free text"},
+        validate=validate.OneOf(WITHDRAWAL_REASONS),
+        metadata={"description": "a reason code (consent-withdrawn) or null; never free text"},
     )
 
 
 class OrgChartEntry(Strict):
-    employee_id = fields.String(required=True)
-    manager_id = fields.String(load_default=None, allow_none=True)
+    """Payload of ``mentoring.orgchart.employee_upserted.v1`` (key: employee_id)."""
+
+    employee_id = _employee_id(required=True)
+    manager_id = _employee_id(load_default=None, allow_none=True)
 
 
 class ComponentScores(Strict):

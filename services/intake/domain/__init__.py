@@ -1,17 +1,23 @@
-"""Intake's pure domain: programs, participants, org chart, retention; imports no flask, pymongo or kafka."""
+"""Intake's pure domain: programs, participants, org chart, retention, the CSV importer; imports no flask,
+pymongo or kafka."""
 
-from .errors import Conflict, IntakeError, InvalidInput, InvalidTransition, InvalidValue
+from .errors import Conflict, InvalidInput, InvalidTransition, InvalidValue
 from .events import (
-    EVENT_CLASSES,
     DomainEvent,
+    ImportCompleted,
     OrgChartEmployeeUpserted,
+    OrgChartUploaded,
     ParticipantErased,
+    ParticipantRecorded,
     ParticipantRegistered,
     ParticipantUpdated,
     ParticipantWithdrawn,
     ProgramCreated,
+    ProgramPurged,
+    ProgramRecorded,
     ProgramStatusChanged,
     ProgramUpdated,
+    ReportingLineSet,
 )
 from .orgchart import OrgChart, OrgChartDiff, OrgChartProblem, diff_org_charts
 from .participants import Consent, Participant, clean_profile
@@ -20,11 +26,10 @@ from .retention import RetentionPolicy
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
-    "EVENT_CLASSES",
     "Conflict",
     "Consent",
     "DomainEvent",
-    "IntakeError",
+    "ImportCompleted",
     "InvalidInput",
     "InvalidTransition",
     "InvalidValue",
@@ -32,16 +37,21 @@ __all__ = [
     "OrgChartDiff",
     "OrgChartEmployeeUpserted",
     "OrgChartProblem",
+    "OrgChartUploaded",
     "Participant",
     "ParticipantErased",
+    "ParticipantRecorded",
     "ParticipantRegistered",
     "ParticipantUpdated",
     "ParticipantWithdrawn",
     "Program",
     "ProgramCreated",
+    "ProgramPurged",
+    "ProgramRecorded",
     "ProgramRules",
     "ProgramStatusChanged",
     "ProgramUpdated",
+    "ReportingLineSet",
     "RetentionPolicy",
     "clean_profile",
     "diff_org_charts",

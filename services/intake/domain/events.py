@@ -1,89 +1,89 @@
-"""Domain events intake publishes, named in the past tense; ``data`` is the JSON-ready payload."""
+"""What intake's use cases report: the published events (the shared classes of ``shared.contracts.types``)
+and intake's own results, which the bus returns to the caller but nobody outside intake sees."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
-PROGRAMS_TOPIC = "mentoring.programs.v1"
-PARTICIPANTS_TOPIC = "mentoring.participants.v1"
-ORGCHART_TOPIC = "mentoring.orgchart.v1"
+from shared.contracts.types import (
+    OrgChartEmployeeUpserted,
+    ParticipantErased,
+    ParticipantRegistered,
+    ParticipantUpdated,
+    ParticipantWithdrawn,
+    ProgramCreated,
+    ProgramStatusChanged,
+    ProgramUpdated,
+)
+from shared.messages import DomainEvent, PublishedEvent
 
-
-@dataclass(frozen=True, eq=True)
-class DomainEvent:
-    """One fact to publish: ``type`` is the CloudEvents type, ``key`` the aggregate id (Kafka key)."""
-
-    type: ClassVar[str]
-    topic: ClassVar[str]
-    key: str
-    data: dict[str, Any]
-
-    @property
-    def subject(self) -> str:
-        return self.key
-
-    __hash__ = None  # type: ignore[assignment]  # ``data`` is a dict: events compare, they don't hash
-
-
-@dataclass(frozen=True, eq=True)
-class ProgramCreated(DomainEvent):
-    type: ClassVar[str] = "mentoring.program.created.v1"
-    topic: ClassVar[str] = PROGRAMS_TOPIC
-
-
-@dataclass(frozen=True, eq=True)
-class ProgramUpdated(DomainEvent):
-    type: ClassVar[str] = "mentoring.program.updated.v1"
-    topic: ClassVar[str] = PROGRAMS_TOPIC
-
-
-@dataclass(frozen=True, eq=True)
-class ProgramStatusChanged(DomainEvent):
-    type: ClassVar[str] = "mentoring.program.status_changed.v1"
-    topic: ClassVar[str] = PROGRAMS_TOPIC
+__all__ = [
+    "DomainEvent",
+    "ImportCompleted",
+    "OrgChartEmployeeUpserted",
+    "OrgChartUploaded",
+    "ParticipantErased",
+    "ParticipantRecorded",
+    "ParticipantRegistered",
+    "ParticipantUpdated",
+    "ParticipantWithdrawn",
+    "ProgramCreated",
+    "ProgramPurged",
+    "ProgramRecorded",
+    "ProgramStatusChanged",
+    "ProgramUpdated",
+    "PublishedEvent",
+    "ReportingLineSet",
+]
 
 
-@dataclass(frozen=True, eq=True)
-class ParticipantRegistered(DomainEvent):
-    type: ClassVar[str] = "mentoring.participant.registered.v1"
-    topic: ClassVar[str] = PARTICIPANTS_TOPIC
+@dataclass(frozen=True)
+class ProgramRecorded(DomainEvent):
+    """The program as a command left it (changed or not): what the API answers with."""
+
+    program_id: str
+    record: dict[str, Any] = field(hash=False)
 
 
-@dataclass(frozen=True, eq=True)
-class ParticipantUpdated(DomainEvent):
-    type: ClassVar[str] = "mentoring.participant.updated.v1"
-    topic: ClassVar[str] = PARTICIPANTS_TOPIC
+@dataclass(frozen=True)
+class ParticipantRecorded(DomainEvent):
+    """The participant as a command left it (changed or not): what the API answers with."""
+
+    participant_id: str
+    record: dict[str, Any] = field(hash=False)
 
 
-@dataclass(frozen=True, eq=True)
-class ParticipantWithdrawn(DomainEvent):
-    type: ClassVar[str] = "mentoring.participant.withdrawn.v1"
-    topic: ClassVar[str] = PARTICIPANTS_TOPIC
+@dataclass(frozen=True)
+class ProgramPurged(DomainEvent):
+    """A closed program's participants were erased (by an admin, or by retention)."""
+
+    program_id: str
+    erased: int
+    purged_at: datetime | None
 
 
-@dataclass(frozen=True, eq=True)
-class ParticipantErased(DomainEvent):
-    type: ClassVar[str] = "mentoring.participant.erased.v1"
-    topic: ClassVar[str] = PARTICIPANTS_TOPIC
+@dataclass(frozen=True)
+class ImportCompleted(DomainEvent):
+    """A people CSV was imported; ``report`` lists accepted, updated, unchanged and rejected rows."""
+
+    program_id: str
+    report: dict[str, Any] = field(hash=False)
 
 
-@dataclass(frozen=True, eq=True)
-class OrgChartEmployeeUpserted(DomainEvent):
-    type: ClassVar[str] = "mentoring.orgchart.employee_upserted.v1"
-    topic: ClassVar[str] = ORGCHART_TOPIC
+@dataclass(frozen=True)
+class OrgChartUploaded(DomainEvent):
+    """HR replaced the whole org chart; ``report`` counts the lines and lists cycles and unknowns."""
+
+    report: dict[str, Any] = field(hash=False)
 
 
-EVENT_CLASSES: dict[str, type[DomainEvent]] = {
-    cls.type: cls
-    for cls in (
-        ProgramCreated,
-        ProgramUpdated,
-        ProgramStatusChanged,
-        ParticipantRegistered,
-        ParticipantUpdated,
-        ParticipantWithdrawn,
-        ParticipantErased,
-        OrgChartEmployeeUpserted,
-    )
-}
+@dataclass(frozen=True)
+class ReportingLineSet(DomainEvent):
+    """A registration's reporting line was laid over the org chart (``written`` is False when it was
+    already known, or superseded by a later line or upload)."""
+
+    employee_id: str
+    manager_id: str
+    written: bool

@@ -11,6 +11,11 @@ from typing import Any
 
 import langcodes
 
+from shared.contracts.payloads import (
+    CUSTOM_AREA_PATTERN,
+    EMPLOYEE_ID_PATTERN,
+    HHMM_PATTERN,
+)
 from shared.vocabulary import CUSTOM_AREA_PREFIX, FOCUS_AREAS, GROWTH_GOALS
 
 from .errors import InvalidValue
@@ -22,12 +27,6 @@ MAX_LANGUAGES = 10
 MAX_TERMS = 20
 MAX_TEXT = 120
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-EMPLOYEE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-SLUG_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
-CUSTOM_AREA_PATTERN = rf"^{re.escape(CUSTOM_AREA_PREFIX)}{SLUG_PATTERN}$"
-TERM_PATTERN = rf"^(?:{re.escape(CUSTOM_AREA_PREFIX)})?{SLUG_PATTERN}$"
-HHMM_PATTERN = r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$"
 
 _EMPLOYEE_ID = re.compile(EMPLOYEE_ID_PATTERN)
 _CUSTOM_AREA = re.compile(CUSTOM_AREA_PATTERN)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pymongo
 
-from services.intake.store import ORGCHART_BUCKETS, OrgChartStore
+from services.intake.store import ORGCHART_BUCKETS, MongoOrgChart
 from shared.contracts import ORGCHART
 from tests.integration.intake.conftest import LEADER
 
@@ -117,7 +117,7 @@ def test_only_hr_uploads_the_orgchart_and_malformed_ids_are_named(intake):
 
 
 def test_reporting_lines_arriving_out_of_order_keep_the_latest_and_emit_only_real_changes(intake):
-    chart, start = OrgChartStore(intake.db), datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
+    chart, start = MongoOrgChart(intake.db), datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
     assert chart.set_line("E7", "M1", [], start + timedelta(seconds=2))  # new
     assert chart.set_line("E7", "M2", [], start + timedelta(seconds=5))  # newer and different
     assert not chart.set_line("E7", "M1", [], start + timedelta(seconds=3))  # older: ignored
@@ -135,4 +135,4 @@ def test_a_whole_organisation_upload_supersedes_registration_lines_the_worker_ha
         envelopes = intake.published(ORGCHART, expected=3)
         assert len(intake.published(ORGCHART, expected=4, timeout_s=3)) == 3  # the older line is not applied
     assert sorted((e["_key"], e["data"]["manager_id"]) for e in envelopes) == sorted(hr_chart.items())
-    assert OrgChartStore(intake.db).load() == hr_chart
+    assert MongoOrgChart(intake.db).load() == hr_chart

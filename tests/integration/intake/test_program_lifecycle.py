@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from services.intake.app import create_app
-from services.intake.service import PROGRAM_READ_REUSE_S
+from services.intake.service.ports import PROGRAM_READ_REUSE_S
 from shared.contracts import PROGRAMS
 from tests.integration.intake.conftest import JUNIOR, LEADER, PROGRAM
 

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from services.intake.domain import Program
-from services.intake.importer import COLUMNS
+from services.intake.domain.importer import COLUMNS
 from shared.vocabulary import FOCUS_AREAS, GROWTH_GOALS
 
 NOW = datetime(2027, 1, 5, 9, 0, tzinfo=UTC)

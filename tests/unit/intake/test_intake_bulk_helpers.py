@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from marshmallow import ValidationError
 
-from services.intake.importer import ImportReport, RowRejection
+from services.intake.domain.importer import ImportReport, RowRejection
 from services.intake.schemas import OrgChartUploadSchema
-from services.intake.service import _reject_lost_races
 from services.intake.store import ORGCHART_BUCKETS, bucket_of, enrolment_key
 
 
@@ -45,7 +44,7 @@ def test_rows_that_lost_a_race_are_reported_as_rejected_and_not_as_imported():
         updated=[{"row": 3, "employee_id": "E2", "participant_id": "b"}],
         rejected=[RowRejection(4, "level", "bad", "E3")],
     )
-    _reject_lost_races(report, {"b"})
+    report.reject_lost({"b"})
     assert [entry["employee_id"] for entry in report.accepted] == ["E1"] and report.updated == []
     assert [(r.row, r.field, r.employee_id) for r in report.rejected] == [
         (3, "employee_id", "E2"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from services.intake.domain import Conflict, ParticipantRegistered, ParticipantUpdated
-from services.intake.importer import ImportFileError, decode_upload, import_participants
-from services.intake.schemas import EVENT_SCHEMAS, ImportReportSchema
+from services.intake.domain.importer import ImportFileError, decode_upload, import_participants
+from services.intake.schemas import ImportReportSchema
 
 HEADER = ",".join(
     (
@@ -53,7 +53,7 @@ def test_valid_rows_are_accepted_with_a_registered_event_each(program, now):
     assert junior.availability == [{"day": 1, "start": "09:00", "end": "10:00"}]
     assert junior.capacity == 2 and junior.topics_to_teach == ["custom:retail-media", "ai-tools"]
     assert result.managers == {"E000100": "E000042", "E000200": "E000100"}
-    assert all(EVENT_SCHEMAS[e.type]().validate(e.data) == {} for e in result.events)
+    assert all(e.schema().validate(e.data) == {} for e in result.events)
     assert ImportReportSchema().validate(report.to_dict()) == {}
 
 

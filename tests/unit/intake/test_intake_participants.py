@@ -16,7 +16,6 @@ from services.intake.domain import (
     ParticipantUpdated,
     ParticipantWithdrawn,
 )
-from services.intake.schemas import EVENT_SCHEMAS
 
 
 def register(program, values, now, participant_id="part-1"):
@@ -42,7 +41,7 @@ def test_registered_leader_emits_an_event_whose_payload_matches_the_published_sc
     )
     assert event.data["status"] == "enrolled"
     assert event.data["capacity"] is None
-    assert EVENT_SCHEMAS[event.type]().validate(event.data) == {}
+    assert event.schema().validate(event.data) == {}
     assert leader.consent.matching is True
 
 
@@ -186,7 +185,7 @@ def test_withdraw_then_reenrol_round_trip(program, leader_values, now):
         "reason": None,
     }
     assert leader.withdrawal_reason == "too busy this quarter"  # kept in intake, never on the wire
-    assert EVENT_SCHEMAS[withdrawn[0].type]().validate(withdrawn[0].data) == {}
+    assert withdrawn[0].schema().validate(withdrawn[0].data) == {}
     with pytest.raises(Conflict):
         leader.withdraw(now=now)
     back = leader.reenrol(program, now=now)
@@ -201,7 +200,7 @@ def test_erasure_keeps_only_ids_and_emits_an_ids_only_event(program, leader_valu
     events = leader.erase(now=now)
     assert [type(e) for e in events] == [ParticipantErased]
     assert events[0].data == {"participant_id": "part-1", "program_id": program.program_id}
-    assert EVENT_SCHEMAS[events[0].type]().validate(events[0].data) == {}
+    assert events[0].schema().validate(events[0].data) == {}
     record = leader.to_record()
     personal = {k: v for k, v in record.items() if k not in {"participant_id", "program_id", "status"}}
     assert all(value in (None, []) or isinstance(value, type(now)) for value in personal.values())

@@ -16,7 +16,6 @@ from services.intake.domain import (
     ProgramUpdated,
 )
 from services.intake.domain.errors import Conflict
-from services.intake.schemas import ProgramPayloadSchema
 
 
 def create(now, **overrides):
@@ -47,7 +46,7 @@ def test_new_program_starts_in_draft_and_emits_created_with_the_contract_payload
         "focus",
         "diversity",
     }
-    assert ProgramPayloadSchema().validate(events[0].data) == {}
+    assert events[0].schema().validate(events[0].data) == {}
 
 
 def test_every_invalid_program_field_is_reported_at_once(now):
