@@ -195,8 +195,9 @@ class Acceptance(Strict):
 class PairingPayload(Strict):
     """Every ``mentoring.pairing.*.v1`` event carries the pairing as it is after the change.
 
-    Only pseudonymous participant ids travel; free text is limited to the reason an actor gave.
-    v1 evolves additively (new optional fields); a breaking change becomes ``.v2`` on the same topic.
+    Only pseudonymous participant ids travel; free text is limited to the reason an actor gave for ending a
+    pairing. What a person typed when declining is never published (only ``decline_reason``, a code): it
+    stays in matching's database, where an erasure removes it. v1 evolves additively (new optional fields); a breaking change becomes ``.v2`` on the same topic.
     """
 
     pairing_id = fields.String(required=True)
@@ -211,14 +212,17 @@ class PairingPayload(Strict):
     match_run_id = fields.String(load_default=None, allow_none=True)
     score = fields.Float(load_default=None, allow_none=True)
     components = fields.Nested(ComponentScores, load_default=None, allow_none=True)
-    reason = fields.String(load_default=None, allow_none=True)
+    reason = fields.String(
+        load_default=None, allow_none=True,
+        metadata={"description": "ended: the reason given; proposed: an admin override's reason; else null"},
+    )  # fmt: skip
     by = fields.String(load_default=None, allow_none=True, metadata={"description": "participant id acting"})
     acceptance = fields.Nested(
         Acceptance, load_default=None, allow_none=True, metadata={"description": "each side's answer"}
     )
     decline_reason = fields.String(
         load_default=None, allow_none=True, validate=validate.OneOf(DECLINE_REASONS),
-        metadata={"description": "declined: the reason picked from the list; `reason` holds free text"},
+        metadata={"description": "declined: the reason picked from the list (the only reason published)"},
     )  # fmt: skip
     end_kind = fields.String(
         load_default=None, allow_none=True, validate=validate.OneOf(END_KINDS),
