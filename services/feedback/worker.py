@@ -13,8 +13,6 @@ def build_worker(settings: Settings) -> WorkerParts:
         settings,
         group=events.GROUP,
         topics=events.CONSUMED_TOPICS,
-        handlers=lambda db, _publisher: events.handlers(
-            service.build_bus(store.MongoFeedbackUnitOfWork(db))
-        ),
+        handlers=lambda db, _publisher: events.handlers(service.build_bus(store.MongoFeedbackUnitOfWork(db))),
         indexes=store.INDEXES,
     )
