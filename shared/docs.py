@@ -69,7 +69,7 @@ def asyncapi(schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
             },
             "payload": {
                 "type": "object",
-                "required": ["specversion", "id", "source", "type", "data"],
+                "required": ["specversion", "id", "source", "type", "time", "data"],
                 "properties": {
                     "specversion": {"const": "1.0"},
                     "id": {"type": "string"},
