@@ -197,7 +197,8 @@ class PairingPayload(Strict):
 
     Only pseudonymous participant ids travel; free text is limited to the reason an actor gave for ending a
     pairing. What a person typed when declining is never published (only ``decline_reason``, a code): it
-    stays in matching's database, where an erasure removes it. v1 evolves additively (new optional fields); a breaking change becomes ``.v2`` on the same topic.
+    stays in matching's database, where an erasure removes it. v1 evolves additively (new optional fields);
+    a breaking change becomes ``.v2`` on the same topic.
     """
 
     pairing_id = fields.String(required=True)

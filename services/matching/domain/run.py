@@ -240,9 +240,6 @@ class MatchRun:
             participant_ids=[p for p in self.participant_ids if p != participant_id],
         )
 
-    def mentions(self, participant_id: str) -> bool:
-        return participant_id in self.participant_ids
-
     # -- events and records -------------------------------------------------------------------------
     def completed_event(self) -> MatchRunCompleted:
         return MatchRunCompleted(
