@@ -17,6 +17,20 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
+class PartialWeights(StrictSchema):
+    """Score component weights, each 0-1, by the names of ``shared.vocabulary.DEFAULT_WEIGHTS``. Everywhere a
+    name is left out it keeps the value beneath it: the default when a program is created, the program's
+    current value when its rules are updated or a match run overrides them. Matching normalises the
+    weights to sum 1, so only their ratios count; at least one must stay above 0."""
+
+    topic_fit = fields.Float(allow_nan=False, validate=validate.Range(0, 1, error="must be from 0 to 1"))
+    reverse_fit = fields.Float(allow_nan=False, validate=validate.Range(0, 1, error="must be from 0 to 1"))
+    availability = fields.Float(allow_nan=False, validate=validate.Range(0, 1, error="must be from 0 to 1"))
+    language = fields.Float(allow_nan=False, validate=validate.Range(0, 1, error="must be from 0 to 1"))
+    focus = fields.Float(allow_nan=False, validate=validate.Range(0, 1, error="must be from 0 to 1"))
+    diversity = fields.Float(allow_nan=False, validate=validate.Range(0, 1, error="must be from 0 to 1"))
+
+
 class PageQuery(StrictSchema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))

@@ -23,8 +23,8 @@ from shared.contracts.payloads import (
     TERM_PATTERN,
     ProgramPayload,
 )
-from shared.http import PageQuery, PageSchema, StrictSchema
-from shared.vocabulary import DEFAULT_WEIGHTS, FOCUS_AREAS, GROWTH_GOALS, ROLES
+from shared.http import PageQuery, PageSchema, PartialWeights, StrictSchema
+from shared.vocabulary import FOCUS_AREAS, GROWTH_GOALS, ROLES
 
 from .domain import participants as participant_rules
 from .domain import programs as program_rules
@@ -90,29 +90,6 @@ def _goal_list(**kwargs: Any) -> fields.List:
 # --- programs ---------------------------------------------------------------------------------------------
 
 
-class WeightsSchema(StrictSchema):
-    """Score component weights, each 0-1; missing components count 0, at least one must be above 0."""
-
-    OPENAPI_KEYWORDS: ClassVar[dict[str, Any]] = {
-        "anyOf": [
-            {"required": [name], "properties": {name: {"minimum": 0, "exclusiveMinimum": True}}}
-            for name in DEFAULT_WEIGHTS
-        ]
-    }
-
-    topic_fit = fields.Float(allow_nan=False, validate=validate.Range(0, 1, error="must be from 0 to 1"))
-    reverse_fit = fields.Float(allow_nan=False, validate=validate.Range(0, 1, error="must be from 0 to 1"))
-    availability = fields.Float(allow_nan=False, validate=validate.Range(0, 1, error="must be from 0 to 1"))
-    language = fields.Float(allow_nan=False, validate=validate.Range(0, 1, error="must be from 0 to 1"))
-    focus = fields.Float(allow_nan=False, validate=validate.Range(0, 1, error="must be from 0 to 1"))
-    diversity = fields.Float(allow_nan=False, validate=validate.Range(0, 1, error="must be from 0 to 1"))
-
-    @validates_schema
-    def _one_positive(self, data: dict[str, float], **_: Any) -> None:
-        if not any(value > 0 for value in data.values()):
-            raise ValidationError("at least one weight must be greater than 0")
-
-
 class RulesSchema(StrictSchema):
     """Matching rules; omitted rules keep their defaults (create) or current values (update)."""
 
@@ -133,7 +110,7 @@ class RulesSchema(StrictSchema):
     junior_capacity_default = fields.Integer(
         strict=True, validate=validate.Range(CAPACITY_MIN, CAPACITY_MAX, error="must be from {min} to {max}")
     )
-    weights = fields.Nested(WeightsSchema)
+    weights = fields.Nested(PartialWeights)
 
 
 class ProgramCreateSchema(StrictSchema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from shared.contracts import DECLINE_REASONS, PAIRING_STATES, ParticipantPayload, ProgramPayload
-from shared.http import PageQuery, PageSchema, StrictSchema
+from shared.http import PageQuery, PageSchema, PartialWeights, StrictSchema
 
 ID = fields.String
 
@@ -40,18 +40,6 @@ class ProjectedProgram(ProgramPayload):
 
 
 # -- match runs -------------------------------------------------------------------------------------
-WEIGHT = {"validate": validate.Range(0, 1), "allow_nan": False}
-
-
-class WeightOverrides(StrictSchema):
-    """Per-run weights; names left out keep the program's value; all are normalised to sum 1."""
-
-    topic_fit = fields.Float(**WEIGHT)
-    reverse_fit = fields.Float(**WEIGHT)
-    availability = fields.Float(**WEIGHT)
-    language = fields.Float(**WEIGHT)
-    focus = fields.Float(**WEIGHT)
-    diversity = fields.Float(**WEIGHT)
 
 
 class MatchRunRequest(StrictSchema):
@@ -61,7 +49,10 @@ class MatchRunRequest(StrictSchema):
     seed = fields.Integer(
         load_default=0, validate=validate.Range(0, 2**31 - 1), metadata={"description": "tie-breaking"}
     )
-    weights = fields.Nested(WeightOverrides, metadata={"description": "per-run weight overrides"})
+    weights = fields.Nested(
+        PartialWeights,
+        metadata={"description": "per-run weight overrides; names left out keep the program's"},
+    )
     expected_leaders = fields.Integer(
         validate=validate.Range(min=0),
         metadata={"description": "refuse (409 stale_projection) if matching has seen fewer enrolled leaders"},

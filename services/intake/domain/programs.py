@@ -82,7 +82,7 @@ class ProgramRules:
             "min_timezone_overlap_hours": _check_overlap,
             "languages": check_languages,
             "junior_capacity_default": _check_capacity_default,
-            "weights": _check_weights,
+            "weights": lambda value: _check_weights(value, base.weights),
         }
         for key, check in checks.items():
             if key not in raw:
@@ -103,7 +103,7 @@ class ProgramRules:
             "min_timezone_overlap_hours": self.min_timezone_overlap_hours,
             "languages": list(self.languages),
             "junior_capacity_default": self.junior_capacity_default,
-            "weights": {key: float(self.weights.get(key, 0.0)) for key in WEIGHT_KEYS},
+            "weights": {key: float(self.weights.get(key, DEFAULT_WEIGHTS[key])) for key in WEIGHT_KEYS},
         }
 
 
@@ -135,8 +135,10 @@ def _check_capacity_default(value: Any) -> int:
         ) from None
 
 
-def _check_weights(value: Any) -> dict[str, float]:
-    """Weights from 0 to 1 over the known components (missing ones count 0), at least one above 0."""
+def _check_weights(value: Any, base: Mapping[str, float]) -> dict[str, float]:
+    """Weights from 0 to 1 over the known components laid over ``base``: a name left out keeps the value
+    beneath it (the default on create, the current value on update), as everywhere else; after that at
+    least one must be above 0 (matching normalises them to sum 1)."""
     if not isinstance(value, Mapping):
         raise InvalidValue(f"weights must be an object keyed by {', '.join(WEIGHT_KEYS)}, got {value!r}")
     unknown = [key for key in value if key not in WEIGHT_KEYS]
@@ -146,7 +148,7 @@ def _check_weights(value: Any) -> dict[str, float]:
         )
     weights: dict[str, float] = {}
     for key in WEIGHT_KEYS:
-        number = _number(value.get(key, 0.0))
+        number = _number(value.get(key, base.get(key, DEFAULT_WEIGHTS[key])))
         if number is None or not 0 <= number <= 1:
             raise InvalidValue(f"weight {key!r} must be a number from 0 to 1, got {value.get(key)!r}")
         weights[key] = float(number)

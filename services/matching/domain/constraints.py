@@ -3,7 +3,8 @@
 A pair is feasible when both people are enrolled, consenting and in the right role, the junior has
 capacity, neither is in the other's reporting chain, the leader is at least ``min_seniority_gap`` levels
 above the junior, they share a (program) language, their weekly availability overlaps for at least
-``min_overlap_hours`` in real time, and no exclusion (earlier pair, declined pair, conflict) names them.
+``min_timezone_overlap_hours`` in real time, and no exclusion (earlier pair, declined pair, conflict)
+names them.
 """
 
 from __future__ import annotations
@@ -124,7 +125,10 @@ def violations(ctx: MatchContext, i: int, j: int) -> list[dict[str, str]]:
         out.append(
             {
                 "constraint": "availability_overlap",
-                "detail": f"{hours:.2f} h/week in common < program minimum {ctx.rules.min_overlap_hours:g} h",
+                "detail": (
+                    f"{hours:.2f} h/week in common < program minimum "
+                    f"{ctx.rules.min_timezone_overlap_hours:g} h"
+                ),
             }
         )
     if not checks["exclusion"][0]:

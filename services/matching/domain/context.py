@@ -71,7 +71,7 @@ class MatchContext:
 
     @property
     def min_overlap_minutes(self) -> float:
-        return self.rules.min_overlap_hours * 60.0
+        return self.rules.min_timezone_overlap_hours * 60.0
 
 
 def _person_issues(p: Participant, role: str, capacity: int) -> tuple[tuple[str, str], ...]:

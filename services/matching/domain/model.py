@@ -168,7 +168,7 @@ class ProgramRules:
     """
 
     min_seniority_gap: int = 3
-    min_overlap_hours: float = 2.0
+    min_timezone_overlap_hours: float = 2.0
     languages: tuple[str, ...] = ()
     junior_capacity_default: int = 1
     weights: Weights = Weights()
@@ -177,7 +177,7 @@ class ProgramRules:
     availability_target_hours: float = 4.0
 
     def __post_init__(self) -> None:
-        if self.min_overlap_hours < 0 or self.availability_target_hours <= 0:
+        if self.min_timezone_overlap_hours < 0 or self.availability_target_hours <= 0:
             raise ValueError("overlap hours must be non-negative and the target positive")
         if self.junior_capacity_default < 0:
             raise ValueError("junior_capacity_default must be non-negative")
@@ -194,7 +194,7 @@ class ProgramRules:
         starts_on = program.get("starts_on")
         return cls(
             min_seniority_gap=int(rules.get("min_seniority_gap", 3)),
-            min_overlap_hours=float(rules.get("min_timezone_overlap_hours", 2.0)),
+            min_timezone_overlap_hours=float(rules.get("min_timezone_overlap_hours", 2.0)),
             languages=_tags(rules.get("languages")),
             junior_capacity_default=int(rules.get("junior_capacity_default", 1)),
             weights=weights,

@@ -16,6 +16,7 @@ from services.intake.domain import (
     ProgramUpdated,
 )
 from services.intake.domain.errors import Conflict
+from shared.vocabulary import DEFAULT_WEIGHTS
 
 
 def create(now, **overrides):
@@ -98,7 +99,7 @@ def test_program_without_any_focus_area_is_refused(now):
         ({"languages": ["klingon-xx"]}, "rules.languages"),
         ({"weights": {"topic_fit": -0.1}}, "rules.weights"),
         ({"weights": {"topic_fit": 1.5}}, "rules.weights"),
-        ({"weights": {"topic_fit": 0, "language": 0}}, "rules.weights"),
+        ({"weights": dict.fromkeys(DEFAULT_WEIGHTS, 0)}, "rules.weights"),
         ({"weights": {"charisma": 1}}, "rules.weights"),
         ({"max_pairs": 3}, "rules.max_pairs"),
     ],
@@ -121,13 +122,20 @@ def test_rules_at_their_bounds_are_accepted_and_languages_normalised(now):
         },
     )
     assert program.rules.languages == ("en-US", "pt")
+    assert program.rules.to_dict()["weights"] == {**DEFAULT_WEIGHTS, "topic_fit": 1.0}
+
+
+def test_a_weight_left_out_keeps_the_value_beneath_it_on_create_and_on_update(now):
+    """One meaning of a missing weight everywhere (intake, the contract, matching's run overrides): it keeps
+    the value beneath it, never counts 0."""
+    program, _ = create(now, rules={"weights": {"topic_fit": 0, "focus": 0}})
+    assert program.rules.to_dict()["weights"] == {**DEFAULT_WEIGHTS, "topic_fit": 0.0, "focus": 0.0}
+    program.update({"rules": {"weights": {"diversity": 1}}}, now=now)
     assert program.rules.to_dict()["weights"] == {
-        "topic_fit": 1.0,
-        "reverse_fit": 0.0,
-        "availability": 0.0,
-        "language": 0.0,
+        **DEFAULT_WEIGHTS,
+        "topic_fit": 0.0,
         "focus": 0.0,
-        "diversity": 0.0,
+        "diversity": 1.0,
     }
 
 

@@ -80,9 +80,9 @@ def test_program_body_checks_dates_weights_and_focus_areas():
         "admins": ["E000001"],
     }
     assert "ends_on" in schemas.ProgramCreateSchema().validate(body)
-    weights = {"rules": {"weights": {"topic_fit": 0, "focus": 0}}}
+    weights = {"rules": {"weights": {"topic_fit": 1.5, "focus": 0}}}
     errors = schemas.ProgramCreateSchema().validate(body | {"ends_on": "2027-06-30"} | weights)
-    assert "at least one weight" in str(errors["rules"])
+    assert errors["rules"] == {"weights": {"topic_fit": ["must be from 0 to 1"]}}
     errors = schemas.ProgramCreateSchema().validate(
         body | {"ends_on": "2027-06-30", "focus_areas": ["origami"]}
     )

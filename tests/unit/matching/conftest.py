@@ -31,4 +31,6 @@ def person(pid: str, role: str = "leader", **overrides) -> Participant:
 
 @pytest.fixture
 def rules() -> ProgramRules:
-    return ProgramRules(min_seniority_gap=3, min_overlap_hours=2.0, focus_areas=("digital-transformation",))
+    return ProgramRules(
+        min_seniority_gap=3, min_timezone_overlap_hours=2.0, focus_areas=("digital-transformation",)
+    )

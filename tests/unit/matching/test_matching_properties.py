@@ -69,7 +69,9 @@ def cohorts(draw):
         for j in range(m)
     ]  # fmt: skip
     exclusions = _declined_pairs(draw, leaders, juniors, one_in=10)
-    rules = ProgramRules(min_seniority_gap=3, min_overlap_hours=draw(st.sampled_from([0.5, 1.0, 2.0])))
+    rules = ProgramRules(
+        min_seniority_gap=3, min_timezone_overlap_hours=draw(st.sampled_from([0.5, 1.0, 2.0]))
+    )
     return build_context(leaders, juniors, rules, manager_of=chart, exclusions=exclusions)
 
 
@@ -128,7 +130,7 @@ def crowded_cohorts(draw):
         for j in range(m)
     ]  # fmt: skip
     exclusions = _declined_pairs(draw, leaders, juniors, one_in=4)
-    rules = ProgramRules(min_seniority_gap=3, min_overlap_hours=1.0, focus_areas=(TOPICS[0],))
+    rules = ProgramRules(min_seniority_gap=3, min_timezone_overlap_hours=1.0, focus_areas=(TOPICS[0],))
     return build_context(leaders, juniors, rules, exclusions=exclusions)
 
 

@@ -81,7 +81,7 @@ def test_overlap_follows_real_utc_offsets_across_the_us_dst_change():
     leader = person("l", availability=(Window(0, 13 * 60, 14 * 60),))
     junior = person("j", "junior", timezone="America/New_York", availability=(Window(0, 9 * 60, 10 * 60),))
     for reference, expected in ((date(2027, 1, 11), 0.0), (date(2027, 3, 15), 60.0)):
-        rules = ProgramRules(min_overlap_hours=0.0, reference_date=reference)
+        rules = ProgramRules(min_timezone_overlap_hours=0.0, reference_date=reference)
         ctx = build_context([leader], [junior], rules)
         overlap = float((ctx.avail_l @ ctx.avail_j.T)[0, 0])
         assert overlap == expected, reference
