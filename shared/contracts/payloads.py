@@ -152,16 +152,13 @@ class ParticipantPayload(Strict):
 
 
 class ParticipantRef(Strict):
-    """Only identifiers: used where personal data must not travel (withdrawal, erasure).
-
-    Intake sends ``participant_id`` + ``program_id`` on erasure, and adds ``employee_id`` and a reason *code*
-    (``consent-withdrawn`` or null, never free text) on withdrawal.
-    """
+    """Payload of ``mentoring.participant.withdrawn.v1``: identifiers and a reason *code*
+    (``consent-withdrawn`` or null, never free text); erasure has its own, narrower payload."""
 
     participant_id = fields.String(required=True, validate=ID_LENGTH)
     program_id = fields.String(required=True, validate=ID_LENGTH)
     employee_id = _employee_id(
-        load_default=None, allow_none=True, metadata={"description": "withdrawal only; never sent on erasure"}
+        load_default=None, allow_none=True, metadata={"description": "the employee who withdrew"}
     )
     reason = fields.String(
         load_default=None,
@@ -169,6 +166,14 @@ class ParticipantRef(Strict):
         validate=validate.OneOf(WITHDRAWAL_REASONS),
         metadata={"description": "a reason code (consent-withdrawn) or null; never free text"},
     )
+
+
+class ParticipantErasure(Strict):
+    """Payload of ``mentoring.participant.erased.v1``: the two ids consumers key their data by, nothing else
+    (no employee id, no reason): an erasure event must not itself carry what identifies the person."""
+
+    participant_id = fields.String(required=True, validate=ID_LENGTH)
+    program_id = fields.String(required=True, validate=ID_LENGTH)
 
 
 class OrgChartEntry(Strict):

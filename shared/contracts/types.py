@@ -15,6 +15,7 @@ from shared.contracts.payloads import (
     NotificationOutcome,
     OrgChartEntry,
     PairingPayload,
+    ParticipantErasure,
     ParticipantPayload,
     ParticipantRef,
     ProgramPayload,
@@ -65,7 +66,7 @@ class ParticipantWithdrawn(
 
 
 class ParticipantErased(
-    PublishedEvent, type="mentoring.participant.erased.v1", topic=PARTICIPANTS, schema=ParticipantRef
+    PublishedEvent, type="mentoring.participant.erased.v1", topic=PARTICIPANTS, schema=ParticipantErasure
 ):
     """Erased (GDPR): forget them."""
 

@@ -6,6 +6,7 @@ import json
 
 import jsonschema
 import pytest
+from marshmallow import ValidationError
 
 from shared.contracts import PARTICIPANTS, TOPICS
 from shared.demo import generate_cohort, generate_organisation
@@ -47,3 +48,16 @@ def test_published_json_schema_rejects_unknown_fields_and_wrong_types(schemas):
     for bad in ({"employee_id": "E1", "boss": "E2"}, {"employee_id": 7}, {"manager_id": "E2"}):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(bad, schema)
+
+
+def test_an_erasure_event_may_carry_only_the_two_ids_consumers_key_by():
+    """The event that tells everyone to forget a person must not itself name them (no employee id)."""
+    ids = {"participant_id": "p-1", "program_id": "prog-1"}
+    assert REGISTRY.validate("mentoring.participant.erased.v1", ids) == ids
+    with pytest.raises(ValidationError, match="employee_id"):
+        REGISTRY.validate("mentoring.participant.erased.v1", {**ids, "employee_id": "E000001"})
+    published = json.loads(
+        next(t for p, t in render().items() if p.name == "mentoring.participant.erased.v1.json")
+    )
+    assert published["additionalProperties"] is False
+    assert set(published["properties"]) == set(ids)
