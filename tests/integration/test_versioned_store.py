@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from shared.mongo import client_for
 from shared.versioned import MongoVersionedStore
 from tests.support.store_contracts import VersionedStoreContract
 
@@ -13,8 +12,5 @@ pytestmark = pytest.mark.integration
 
 class TestMongoVersionedStore(VersionedStoreContract):
     @pytest.fixture
-    def store(self, settings_for):
-        settings = settings_for("intake")
-        client = client_for(settings)
-        yield MongoVersionedStore(client[settings.mongodb_database]["aggregates"], "/tests")
-        client.drop_database(settings.mongodb_database)
+    def store(self, fresh_database):
+        return MongoVersionedStore(fresh_database("intake")["aggregates"], "/tests")
