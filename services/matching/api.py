@@ -9,9 +9,8 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from services.matching import schemas
-from services.matching.domain import ConflictDeclared, MatchRunRecorded, PairingRecorded
+from services.matching.service import ConflictDeclared, MatchRunRecorded, PairingRecorded, queries
 from services.matching.service import commands as c
-from services.matching.service import queries
 from services.matching.service.access import run_view
 from shared.auth import current_principal, require_roles
 from shared.bus import MessageBus

@@ -7,6 +7,7 @@ import pytest
 
 from services.matching.store import COHORTS, MATCH_RUNS, PARTICIPANTS, RUN_INDEX, MongoMatchingUnitOfWork
 from shared.mongo import client_for
+from tests.support import matching_pairing_contracts as pairing_contracts
 from tests.support import matching_store_contracts as contracts
 from tests.support.matching_store_contracts import T0, at, person, run
 
@@ -54,13 +55,13 @@ class TestMongoRunLock(OnMongo, contracts.RunLockContract):
     pass
 
 
-class TestMongoPairings(OnMongo, contracts.PairingsContract):
+class TestMongoPairings(OnMongo, pairing_contracts.PairingsContract):
     pass
 
 
-class TestMongoWaitlist(OnMongo, contracts.WaitlistContract):
+class TestMongoWaitlist(OnMongo, pairing_contracts.WaitlistContract):
     pass
 
 
-class TestMongoConflicts(OnMongo, contracts.ConflictsContract):
+class TestMongoConflicts(OnMongo, pairing_contracts.ConflictsContract):
     pass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.matching.store import MemoryMatchingUnitOfWork
+from tests.support import matching_pairing_contracts as pairing_contracts
 from tests.support import matching_store_contracts as contracts
 
 
@@ -26,13 +27,13 @@ class TestMemoryRunLock(InMemory, contracts.RunLockContract):
     pass
 
 
-class TestMemoryPairings(InMemory, contracts.PairingsContract):
+class TestMemoryPairings(InMemory, pairing_contracts.PairingsContract):
     pass
 
 
-class TestMemoryWaitlist(InMemory, contracts.WaitlistContract):
+class TestMemoryWaitlist(InMemory, pairing_contracts.WaitlistContract):
     pass
 
 
-class TestMemoryConflicts(InMemory, contracts.ConflictsContract):
+class TestMemoryConflicts(InMemory, pairing_contracts.ConflictsContract):
     pass

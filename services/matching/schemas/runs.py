@@ -1,45 +1,17 @@
-"""HTTP schemas of the matching API: match runs, explanations, overrides, pairings, waitlist, problems."""
+"""HTTP schemas of match runs: the request, the run with its proposals and diff, explanations, overrides.
+
+Problem details are the chassis' (``shared.http.ProblemSchema``). Matching's ``code``: run_in_progress,
+stale_projection, empty_cohort, all_pairs_infeasible, program_status, invalid_transition, stale_run,
+dry_run, already_published, nothing_to_publish.
+"""
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from shared.contracts import DECLINE_REASONS, PAIRING_STATES, ParticipantPayload, ProgramPayload
-from shared.http import PageQuery, PageSchema, PartialWeights, StrictSchema
+from shared.http import PageSchema, PartialWeights, StrictSchema
 
 ID = fields.String
-
-
-class ParticipantQuery(PageQuery):
-    program_id = fields.String()
-    role = fields.String(validate=validate.OneOf(("leader", "junior")))
-
-
-class ProjectedParticipant(ParticipantPayload):
-    class Meta:
-        unknown = "exclude"
-
-
-class ParticipantPage(PageSchema):
-    items = fields.List(fields.Nested(ProjectedParticipant))
-
-
-class ProjectedProgram(ProgramPayload):
-    """The program as projected from its events, where dates travel as ISO strings."""
-
-    class Meta:
-        unknown = "exclude"
-
-    starts_on = fields.String(allow_none=True, metadata={"format": "date"})
-    ends_on = fields.String(allow_none=True, metadata={"format": "date"})
-
-
-# Problem details are the chassis' (shared.http.ProblemSchema, one for every service). Matching's ``code``:
-# run_in_progress, stale_projection, empty_cohort, all_pairs_infeasible, program_status,
-# invalid_transition, stale_run, dry_run, already_published, nothing_to_publish.
-
-
-# -- match runs -------------------------------------------------------------------------------------
 
 
 class MatchRunRequest(StrictSchema):
@@ -229,83 +201,3 @@ class OverrideRequest(StrictSchema):
         validate=validate.Length(max=2000),
         metadata={"description": "required when the result breaks a hard constraint; audited"},
     )
-
-
-# -- pairings ---------------------------------------------------------------------------------------
-class HistoryEntry(Schema):
-    state = fields.String()
-    at = fields.DateTime()
-    by = fields.String(allow_none=True)
-    reason = fields.String()
-    decline_reason = fields.String()
-    end_kind = fields.String()
-
-
-class PairingSchema(Schema):
-    pairing_id = ID(required=True)
-    program_id = ID(required=True)
-    leader_id = ID(required=True)
-    junior_id = ID(required=True)
-    leader_employee_id = fields.String(allow_none=True)
-    junior_employee_id = fields.String(allow_none=True)
-    match_run_id = ID(allow_none=True)
-    score = fields.Float(allow_none=True)
-    components = fields.Dict(keys=fields.String(), values=fields.Float(), allow_none=True)
-    state = fields.String(validate=validate.OneOf(PAIRING_STATES))
-    acceptance = fields.Dict(keys=fields.String(), values=fields.String())
-    decline_reason = fields.String(allow_none=True)
-    decline_text = fields.String(
-        allow_none=True,
-        metadata={"description": "what the declining side wrote: kept here only, never published; erased"},
-    )
-    end_kind = fields.String(allow_none=True)
-    reason = fields.String(allow_none=True)
-    history = fields.List(fields.Nested(HistoryEntry))
-
-
-class PairingQuery(PageQuery):
-    program_id = ID(required=True)
-    state = fields.String(validate=validate.OneOf(PAIRING_STATES))
-
-
-class PairingPage(PageSchema):
-    items = fields.List(fields.Nested(PairingSchema))
-
-
-class DeclineRequest(StrictSchema):
-    reason = fields.String(required=True, validate=validate.OneOf(DECLINE_REASONS))
-    text = fields.String(load_default=None, validate=validate.Length(max=2000))
-
-
-class EndRequest(StrictSchema):
-    kind = fields.String(required=True, validate=validate.OneOf(("planned", "early")))
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-
-
-class WaitlistEntry(Schema):
-    program_id = ID()
-    leader_id = ID()
-    reason = fields.String()
-    detail = fields.String()
-    since = fields.DateTime()
-    updated_at = fields.DateTime()
-    proposed_in = ID(metadata={"description": "the latest rematch run that proposed a junior"})
-
-
-class Waitlist(Schema):
-    items = fields.List(fields.Nested(WaitlistEntry))
-
-
-class ConflictRequest(StrictSchema):
-    leader_employee_id = fields.String(required=True)
-    junior_employee_id = fields.String(required=True)
-    detail = fields.String(load_default="", validate=validate.Length(max=500))
-
-
-class ConflictSchema(ConflictRequest):
-    class Meta:
-        unknown = "exclude"
-
-    program_id = ID()
-    declared_by = fields.String()
-    at = fields.DateTime()
