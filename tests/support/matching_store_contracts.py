@@ -118,6 +118,21 @@ class ProjectionContract(UnitOfWorkFixture):
         assert not uow.projection.save_reporting_line("e1", "m2", at(0))
         assert uow.projection.reporting_lines(["e1", "unknown"]) == {"e1": "m1", "m1": "ceo", "ceo": None}
 
+    def test_a_programs_reporting_lines_follow_every_line_written_since_its_last_read(self, uow):
+        for employee, manager in [("e1", "m1"), ("m1", "ceo"), ("ceo", None), ("m2", "ceo")]:
+            uow.projection.save_reporting_line(employee, manager, at(1))
+        lines = uow.projection.reporting_lines
+        assert lines(["e1"], program_id="p1") == {"e1": "m1", "m1": "ceo", "ceo": None}
+        uow.projection.save_reporting_line("e1", "m2", at(2))
+        assert lines(["e1"], program_id="p1") == {"e1": "m2", "m2": "ceo", "ceo": None}
+        assert uow.projection.reporting_lines(["e1", "m1", "x"], program_id="p1") == {
+            "e1": "m2",
+            "m1": "ceo",
+            "m2": "ceo",
+            "ceo": None,
+        }
+        assert uow.projection.reporting_lines(["e1"], program_id="p1", max_depth=1) == {"e1": "m2"}
+
 
 def run(run_id: str, minutes: int, *, program: str = "p1", dry_run: bool = False, **fields) -> dict:
     return {
@@ -162,6 +177,19 @@ class MatchRunsContract(UnitOfWorkFixture):
         assert stored == {**run("r1", 1), "_version": 1}
         assert [e.type for e in uow.pending()] == [MatchRunCompleted.type]
         assert uow.runs.get("nope") is None
+
+    def test_proposals_overrides_and_diff_read_back_as_saved_with_their_times(self, uow):
+        proposal = {"pairing_id": "x", "score": 0.125, "components": {"skills": 1.0}, "proposed_at": T0}
+        audit = {"action": "assign", "at": T0 + timedelta(seconds=1), "violations": [{"constraint": "c"}]}
+        diff = {"added": [{"leader_id": "a", "junior_id": "b"}], "removed": [], "unchanged": []}
+        uow.runs.insert(run("r1", 1, proposals=[proposal], unmatched=[{"leader_id": "c"}], diff=diff), [])
+        assert uow.runs.get("r1")["proposals"] == [proposal] and uow.runs.get("r1")["diff"] == diff
+        uow.runs.save("r1", 1, {"overrides": [audit], "proposals": []})
+        stored = uow.runs.get("r1")
+        assert (stored["overrides"], stored["proposals"]) == ([audit], [])
+        assert stored["unmatched"] == [{"leader_id": "c"}]
+        assert uow.runs.latest("p1")["overrides"] == [audit]
+        assert uow.runs.mentioning("a")[0]["overrides"] == [audit]
 
     def test_a_save_at_an_older_version_is_the_shared_stale_write(self, uow):
         uow.runs.insert(run("r1", 1), [])

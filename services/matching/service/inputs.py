@@ -97,7 +97,7 @@ def read_inputs(
     leaders = [p for p in people if p.role == "leader"]
     juniors = [p for p in people if p.role == "junior"]
     employees = {p.employee_id for p in people} | {p.manager_id for p in people if p.manager_id}
-    chart = uow.projection.reporting_lines(employees)
+    chart = uow.projection.reporting_lines(employees, program_id=program_id)
     leader_employees = [p.employee_id for p in leaders]
     exclusions = exclusions_from_history(
         uow.pairings.history_of(leader_employees), uow.conflicts.of_leaders(leader_employees)

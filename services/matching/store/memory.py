@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from services.matching.store.mongo_orgchart import walk
 from services.matching.store.mongo_pairings import waitlist_key
 from services.matching.store.schema import LOCK_TTL, SOURCE
 from shared.events.envelope import Event
@@ -107,17 +108,13 @@ class MemoryProjection:
             counts[program.get("status", "unknown")] = counts.get(program.get("status", "unknown"), 0) + 1
         return counts
 
-    def reporting_lines(self, employee_ids: Iterable[str], max_depth: int = 64) -> dict[str, str | None]:
-        chart: dict[str, str | None] = {}
-        frontier = set(employee_ids)
-        for _ in range(max_depth):
-            wanted = (e for e in frontier - set(chart) if e in self.orgchart)
-            found = {e: self.orgchart[e].get("manager_id") for e in wanted}
-            if not found:
-                break
-            chart.update(found)
-            frontier = {m for m in found.values() if m} - set(chart)
-        return chart
+    def reporting_lines(
+        self, employee_ids: Iterable[str], max_depth: int = 64, *, program_id: str | None = None
+    ) -> dict[str, str | None]:
+        def lookup(ids: list[str]) -> dict[str, str | None]:
+            return {e: self.orgchart[e].get("manager_id") for e in ids if e in self.orgchart}
+
+        return walk(employee_ids, lookup, max_depth)[0]
 
 
 class MemoryMatchRuns:

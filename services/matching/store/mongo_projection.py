@@ -24,12 +24,12 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from services.matching.store.mongo_orgchart import MongoOrgChart
 from services.matching.store.schema import (
     BATCH,
     COHORT_BUCKETS,
     COHORTS,
     ID_CHUNK,
-    ORGCHART,
     PARTICIPANTS,
     PROGRAMS,
 )
@@ -75,6 +75,7 @@ class MongoProjection:
         self.db = db
         self.participants_ = db[PARTICIPANTS]
         self.cohorts = db[COHORTS]
+        self.orgchart = MongoOrgChart(db)
 
     # -- writes -------------------------------------------------------------------------------------
     def _upsert_participant(self, participant_id: str, fields: dict[str, Any], event: Event) -> bool:
@@ -124,7 +125,7 @@ class MongoProjection:
         return upsert_if_newer(self.db[PROGRAMS], data["program_id"], data, event)
 
     def save_reporting_line(self, employee_id: str, manager_id: str | None, event: Event) -> bool:
-        return upsert_if_newer(self.db[ORGCHART], employee_id, {"manager_id": manager_id}, event)
+        return self.orgchart.save(employee_id, manager_id, event)
 
     # -- reads --------------------------------------------------------------------------------------
     def participant(self, participant_id: str) -> dict[str, Any] | None:
@@ -181,23 +182,7 @@ class MongoProjection:
             counts[program.get("status", "unknown")] = counts.get(program.get("status", "unknown"), 0) + 1
         return counts
 
-    def reporting_lines(self, employee_ids: Iterable[str], max_depth: int = 64) -> dict[str, str | None]:
-        """One query per level and ``ID_CHUNK`` ids, each an _id index look-up."""
-        chart: dict[str, str | None] = {}
-        frontier = set(employee_ids)
-        for _ in range(max_depth):
-            frontier -= set(chart)
-            if not frontier:
-                break
-            wanted = sorted(frontier)
-            found = [
-                entry
-                for start in range(0, len(wanted), ID_CHUNK)
-                for entry in self.db[ORGCHART].find(
-                    {"_id": {"$in": wanted[start : start + ID_CHUNK]}}, {"manager_id": 1}, batch_size=BATCH
-                )
-            ]
-            for entry in found:
-                chart[entry["_id"]] = entry.get("manager_id")
-            frontier = {e.get("manager_id") for e in found if e.get("manager_id")} - set(chart)
-        return chart
+    def reporting_lines(
+        self, employee_ids: Iterable[str], max_depth: int = 64, *, program_id: str | None = None
+    ) -> dict[str, str | None]:
+        return self.orgchart.reporting_lines(employee_ids, max_depth, program_id=program_id)

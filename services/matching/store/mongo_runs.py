@@ -6,10 +6,16 @@ with the fields ``latest`` filters and sorts on: every real run, and the latest 
 change status, and only the newest can be "latest"). The index is written before the run and re-written
 from the stored run on a duplicate insert; ``latest`` verifies each candidate against the run itself, so an
 entry left behind by a crash is harmless. Programs whose runs predate the index are indexed on first use.
+
+A run's proposals, unmatched leaders, overrides and diff are stored as JSON strings (``PACKED``): the server
+passes a string through whole, while converting a thousand proposals field by field made writing a
+1,000 x 1,000 run take ~0.1 s and reading it back ~0.17 s (~0.02 s each packed). Runs stored before are
+read as they are; ``participant_ids`` stays an array, the index that finds runs naming a participant.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -27,6 +33,36 @@ SUMMARY_FIELDS = (
     "match_run_id", "program_id", "kind", "dry_run", "status", "started_at", "duration_s", "matched_count",
     "total_score", "seed", "inputs_hash",
 )  # fmt: skip
+
+
+PACKED = ("proposals", "unmatched", "overrides", "diff")
+TIME = "$time"  # a datetime inside a packed field: {"$time": ISO 8601}
+
+
+def _encode_time(value: Any) -> dict[str, str]:
+    if isinstance(value, datetime):
+        return {TIME: value.isoformat()}
+    raise TypeError(f"cannot store {type(value).__name__} in a match run")
+
+
+def _decode_time(value: dict[str, Any]) -> Any:
+    return datetime.fromisoformat(value[TIME]) if len(value) == 1 and TIME in value else value
+
+
+def pack(record: dict[str, Any]) -> dict[str, Any]:
+    """The record as stored: ``PACKED`` fields as JSON strings."""
+    packed = dict(record)
+    for name in PACKED:
+        if packed.get(name) is not None:
+            packed[name] = json.dumps(packed[name], default=_encode_time, separators=(",", ":"))
+    return packed
+
+
+def unpack(document: dict[str, Any]) -> dict[str, Any]:
+    for name in PACKED:
+        if isinstance(document.get(name), str):
+            document[name] = json.loads(document[name], object_hook=_decode_time)
+    return document
 
 
 def entry(run: dict[str, Any]) -> dict[str, Any]:
@@ -57,7 +93,9 @@ class MongoMatchRuns:
 
     def _record(self, run_id: str) -> dict[str, Any] | None:
         loaded = self.store.load(run_id)
-        return None if loaded is None else {**loaded.record, "_id": run_id, "_version": loaded.version}
+        if loaded is None:
+            return None
+        return unpack({**loaded.record, "_id": run_id, "_version": loaded.version})
 
     def _note(self, program_id: str, run: dict[str, Any]) -> None:
         if self.index.find_one({"_id": program_id}, {"_id": 1}) is None:
@@ -82,7 +120,7 @@ class MongoMatchRuns:
 
     def insert(self, document: dict[str, Any], events: Sequence[Publishable]) -> bool:
         self._note(document["program_id"], document)
-        if self.store.insert(document["_id"], document, events):
+        if self.store.insert(document["_id"], pack(document), events):
             return True
         stored = self._record(document["_id"])
         if stored is not None:
@@ -117,7 +155,7 @@ class MongoMatchRuns:
     def save(
         self, run_id: str, version: int, changes: dict[str, Any], events: Sequence[Publishable] = ()
     ) -> None:
-        self.store.save(run_id, changes, version, events)
+        self.store.save(run_id, pack(changes), version, events)
         if "status" in changes:
             stored = self._record(run_id)
             if stored is not None:
@@ -125,7 +163,7 @@ class MongoMatchRuns:
 
     def mentioning(self, participant_id: str) -> list[dict[str, Any]]:
         found = self.collection.find({"participant_ids": participant_id}, {OUTBOX_FIELD: 0, PENDING_FLAG: 0})
-        return list(found)
+        return [unpack(document) for document in found]
 
 
 class MongoRunLock:

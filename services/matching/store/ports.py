@@ -56,8 +56,12 @@ class Projection(Protocol):
 
     def program_status_counts(self) -> dict[str, int]: ...
 
-    def reporting_lines(self, employee_ids: Iterable[str], max_depth: int = 64) -> dict[str, str | None]:
-        """The org-chart entries of these employees and all their managers up to the top."""
+    def reporting_lines(
+        self, employee_ids: Iterable[str], max_depth: int = 64, *, program_id: str | None = None
+    ) -> dict[str, str | None]:
+        """The org-chart entries of these employees and all their managers up to the top. With
+        ``program_id`` (a run's inputs) the adapter may answer from what that program's last read found,
+        as long as no reporting line was written since."""
 
 
 class MatchRuns(Protocol):

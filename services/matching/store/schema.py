@@ -12,6 +12,7 @@ from shared.mongo import IndexSpec
 PARTICIPANTS = "participants"
 PROGRAMS = "programs"
 ORGCHART = "orgchart"
+CHART_SNAPSHOTS = "orgchart_snapshots"
 COHORTS = "participant_cohorts"
 MATCH_RUNS = "match_runs"
 RUN_INDEX = "match_run_index"

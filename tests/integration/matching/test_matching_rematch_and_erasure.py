@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from services.matching.store import schema as store
+from services.matching.store.mongo_runs import unpack
 from tests.integration.matching.conftest import cohort_events, event, person, program
 
 
@@ -144,7 +145,7 @@ def test_erased_junior_leaves_no_personal_data_and_their_active_pairing_ends_wit
             text = json.dumps(document, default=str)
             assert "E801" not in text, f"{name} still holds the erased employee: {text[:300]}"
             assert "Technology" not in text or name != store.PARTICIPANTS
-    runs = list(db[store.MATCH_RUNS].find({}))
+    runs = [unpack(r) for r in db[store.MATCH_RUNS].find({})]  # proposals are stored packed (JSON)
     assert all("J1" not in r["participant_ids"] for r in runs)
     assert any(p["junior_id"] == "erased" for r in runs for p in r["proposals"])
 

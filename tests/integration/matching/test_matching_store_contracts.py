@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from services.matching.store import COHORTS, MATCH_RUNS, PARTICIPANTS, RUN_INDEX, MongoMatchingUnitOfWork
+from services.matching.store import (
+    COHORTS,
+    MATCH_RUNS,
+    ORGCHART,
+    PARTICIPANTS,
+    RUN_INDEX,
+    MongoMatchingUnitOfWork,
+)
 from shared.mongo import client_for
 from tests.support import matching_pairing_contracts as pairing_contracts
 from tests.support import matching_store_contracts as contracts
@@ -34,6 +41,16 @@ class TestMongoProjection(OnMongo, contracts.ProjectionContract):
         uow.projection.save_participant(person("c"), at(1))
         assert [p["participant_id"] for p in uow.projection.cohort("p1")] == ["a", "b", "c"]
 
+    def test_a_programs_reporting_lines_are_read_from_its_snapshot_until_a_line_is_written(self, uow):
+        for employee, manager in [("e1", "m1"), ("m1", None), ("e2", "m1")]:
+            uow.projection.save_reporting_line(employee, manager, at(1))
+        assert uow.projection.reporting_lines(["e1"], program_id="p1") == {"e1": "m1", "m1": None}
+        uow.db[ORGCHART].delete_many({})  # from now on the snapshot alone answers for e1
+        assert uow.projection.reporting_lines(["e1"], program_id="p1") == {"e1": "m1", "m1": None}
+        assert uow.projection.reporting_lines(["e2"], program_id="p1") == {}  # e2 was never looked up
+        uow.projection.save_reporting_line("x", None, at(2))
+        assert uow.projection.reporting_lines(["e1"], program_id="p1") == {}
+
     def test_erasure_leaves_no_personal_data_in_the_cohort_buckets(self, uow):
         uow.projection.save_participant({**person("a"), "department": "Technology"}, at(1))
         uow.projection.cohort("p1")
@@ -42,6 +59,13 @@ class TestMongoProjection(OnMongo, contracts.ProjectionContract):
 
 
 class TestMongoMatchRuns(OnMongo, contracts.MatchRunsContract):
+    def test_proposals_are_stored_as_one_string_and_runs_stored_before_read_as_they_are(self, uow):
+        proposal = {"pairing_id": "x", "leader_id": "a", "proposed_at": T0}
+        uow.runs.insert(run("r1", 1, proposals=[proposal]), [])
+        assert isinstance(uow.db[MATCH_RUNS].find_one({"_id": "r1"})["proposals"], str)
+        uow.db[MATCH_RUNS].insert_one({**run("old", 2, proposals=[proposal]), "_version": 1})
+        assert uow.runs.get("old")["proposals"] == [proposal]
+
     def test_runs_stored_before_the_run_index_existed_are_indexed_on_first_use(self, uow):
         uow.db[MATCH_RUNS].insert_many([{**run("r1", 1), "_version": 1}, {**run("r2", 2), "_version": 1}])
         assert uow.runs.latest("p1", dry_run=False, status="completed")["_id"] == "r2"
