@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import current_app
+from flask import Response, current_app, jsonify
 from flask_smorest import Blueprint
 
 from services.matching import schemas
@@ -42,10 +42,16 @@ def _handle(command: Command) -> list[DomainEvent]:
     return _bus().handle(command)
 
 
-def _run(events: Iterable[DomainEvent]) -> dict[str, Any]:
+def _run(events: Iterable[DomainEvent], status: int = 200) -> tuple[Response, int]:
     """The run as stored by the command (the ``MatchRunRecorded`` it returned)."""
     recorded = next(e for e in events if isinstance(e, MatchRunRecorded))
-    return run_view(recorded.run.to_record())
+    return _run_response(run_view(recorded.run.to_record()), status)
+
+
+def _run_response(view: dict[str, Any], status: int = 200) -> tuple[Response, int]:
+    """A run dumped in one pass (``schemas.dump_match_run``, the same output as the documented
+    ``MatchRunSchema``): a run carries thousands of proposals."""
+    return jsonify(schemas.dump_match_run(view)), status
 
 
 def _pairing(events: Iterable[DomainEvent]) -> dict[str, Any]:
@@ -88,7 +94,7 @@ def get_program(program_id: str) -> dict:
 @blp.arguments(schemas.MatchRunRequest)
 @blp.response(201, schemas.MatchRunSchema)
 @problems(401, 403, 404, 409, 422)
-def start_match_run(body: dict, program_id: str) -> dict:
+def start_match_run(body: dict, program_id: str) -> tuple[Response, int]:
     """Run the matching engine on the program's cohort (admins of the program).
 
     Proposals come with their explanation, unmatched leaders with the reason, dry runs with the diff
@@ -105,7 +111,7 @@ def start_match_run(body: dict, program_id: str) -> dict:
         expected_leaders=body.get("expected_leaders"),
         expected_juniors=body.get("expected_juniors"),
     )
-    return _run(_handle(command))
+    return _run(_handle(command), 201)
 
 
 @blp.get("/programs/<program_id>/match-runs")
@@ -124,8 +130,8 @@ def list_match_runs(query: dict, program_id: str) -> dict:
 @require_roles("admin")
 @blp.response(200, schemas.MatchRunSchema)
 @problems(401, 403, 404)
-def get_match_run(run_id: str) -> dict:
-    return queries.run(_uow(), run_id, current_principal())
+def get_match_run(run_id: str) -> tuple[Response, int]:
+    return _run_response(queries.run(_uow(), run_id, current_principal()))
 
 
 @blp.get("/match-runs/<run_id>/explain")
@@ -145,7 +151,7 @@ def explain(query: dict, run_id: str) -> dict:
 @blp.arguments(schemas.OverrideRequest)
 @blp.response(200, schemas.MatchRunSchema)
 @problems(401, 403, 404, 409, 422)
-def override(body: dict, run_id: str) -> dict:
+def override(body: dict, run_id: str) -> tuple[Response, int]:
     """Admin review: assign, swap or unassign by hand before publishing.
 
     A result that breaks a hard constraint needs `reason` (422 naming `reason` otherwise); every
@@ -158,7 +164,7 @@ def override(body: dict, run_id: str) -> dict:
 @require_roles("admin")
 @blp.response(200, schemas.MatchRunSchema)
 @problems(401, 403, 404, 409)
-def publish(run_id: str) -> dict:
+def publish(run_id: str) -> tuple[Response, int]:
     """Publish every proposal (`mentoring.pairing.published.v1` each); unmatched leaders are waitlisted."""
     return _run(_handle(c.PublishRun(run_id, current_principal())))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -26,8 +27,10 @@ EXCLUSION_REASONS = ("previous_pair", "declined", "conflict")
 DEFAULT_REFERENCE_DATE = date(2027, 1, 11)
 
 
+@functools.lru_cache(maxsize=4096)
 def _minutes(hhmm: str) -> int:
-    """Minutes since local midnight for ``HH:MM`` (``24:00`` allowed as an end of day)."""
+    """Minutes since local midnight for ``HH:MM`` (``24:00`` allowed as an end of day); cached: a cohort
+    repeats the same few times of day tens of thousands of times."""
     hours, _, minutes = str(hhmm).partition(":")
     value = int(hours) * 60 + int(minutes or 0)
     if not 0 <= value <= 1440 or not 0 <= int(minutes or 0) < 60:

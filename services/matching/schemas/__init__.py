@@ -36,6 +36,7 @@ from services.matching.schemas.runs import (
     RunInputs,
     UnmatchedSchema,
     Violation,
+    dump_match_run,
 )
 from shared.http import PageQuery  # the match-run list's query
 
@@ -71,4 +72,5 @@ __all__ = [
     "Violation",
     "Waitlist",
     "WaitlistEntry",
+    "dump_match_run",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from services.matching.schemas.dump import compile_dump
 from shared.http import PageSchema, PartialWeights, StrictSchema
 
 ID = fields.String
@@ -201,3 +202,6 @@ class OverrideRequest(StrictSchema):
         validate=validate.Length(max=2000),
         metadata={"description": "required when the result breaks a hard constraint; audited"},
     )
+
+
+dump_match_run = compile_dump(MatchRunSchema())  # MatchRunSchema().dump in one pass (see schemas.dump)

@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from pymongo.database import Database
 
-from services.matching.store.schema import BATCH, CHART_SNAPSHOTS, ID_CHUNK, ORGCHART
+from services.matching.store.schema import BATCH, CHART_SNAPSHOTS, ID_CHUNK, ORGCHART, READERS
 from shared.events.envelope import Event
 from shared.projection import upsert_if_newer
 
 STAMP = "stamp"
-READERS = 4  # chunks of one level read at once (the server and the decoding overlap)
 Lines = dict[str, str | None]
 
 
@@ -57,10 +56,10 @@ def snapshot_key(program_id: str) -> str:
 
 
 class MongoOrgChart:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, pool: Executor | None = None) -> None:
         self.lines = db[ORGCHART]
         self.snapshots = db[CHART_SNAPSHOTS]
-        self.pool = ThreadPoolExecutor(READERS, thread_name_prefix="orgchart")
+        self.pool = pool or ThreadPoolExecutor(READERS, thread_name_prefix="matching-reads")
 
     def save(self, employee_id: str, manager_id: str | None, event: Event) -> bool:
         applied = upsert_if_newer(self.lines, employee_id, {"manager_id": manager_id}, event)

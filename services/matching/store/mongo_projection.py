@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +33,7 @@ from services.matching.store.schema import (
     ID_CHUNK,
     PARTICIPANTS,
     PROGRAMS,
+    READERS,
 )
 from shared.events.envelope import Event
 from shared.projection import TOMBSTONE_FIELD, VERSION_FIELD, event_time, upsert_if_newer
@@ -63,11 +65,13 @@ def member(document: dict[str, Any]) -> str:
     return json.dumps(payload, separators=(",", ":"))
 
 
-def from_member(text: str) -> dict[str, Any]:
-    payload = json.loads(text)
-    if isinstance(payload.get(VERSION_FIELD), str):
-        payload[VERSION_FIELD] = datetime.fromisoformat(payload[VERSION_FIELD])
-    return payload
+def from_members(texts: list[str]) -> list[dict[str, Any]]:
+    """Members as payloads: one JSON parse for all of them."""
+    payloads = json.loads("[" + ",".join(texts) + "]")
+    for payload in payloads:
+        if isinstance(payload.get(VERSION_FIELD), str):
+            payload[VERSION_FIELD] = datetime.fromisoformat(payload[VERSION_FIELD])
+    return payloads
 
 
 class MongoProjection:
@@ -75,7 +79,8 @@ class MongoProjection:
         self.db = db
         self.participants_ = db[PARTICIPANTS]
         self.cohorts = db[COHORTS]
-        self.orgchart = MongoOrgChart(db)
+        self.pool = ThreadPoolExecutor(READERS, thread_name_prefix="matching-reads")
+        self.orgchart = MongoOrgChart(db, self.pool)
 
     # -- writes -------------------------------------------------------------------------------------
     def _upsert_participant(self, participant_id: str, fields: dict[str, Any], event: Event) -> bool:
@@ -143,13 +148,28 @@ class MongoProjection:
         return list(cursor), self.participants_.count_documents(query)
 
     def cohort(self, program_id: str) -> list[dict[str, Any]]:
-        ids = [bucket_id(program_id, n) for n in range(COHORT_BUCKETS)]
-        buckets = list(self.cohorts.find({"_id": {"$in": ids}}, batch_size=BATCH))
-        if not any(b["_id"] == ids[0] and b.get(COMPLETE) for b in buckets):
+        people, complete = self._read_buckets(program_id)
+        if not complete:
             self._rebuild(program_id)
-            buckets = list(self.cohorts.find({"_id": {"$in": ids}}, batch_size=BATCH))
-        people = [from_member(m) for b in buckets for m in (b.get("members") or {}).values()]
+            people, _ = self._read_buckets(program_id)
         return sorted(people, key=lambda p: p["participant_id"])
+
+    def _read_buckets(self, program_id: str) -> tuple[list[dict[str, Any]], bool]:
+        """The members of every bucket (``READERS`` look-ups at once: the server's work and the decoding
+        overlap), and whether bucket 0 says the buckets are complete."""
+        ids = [bucket_id(program_id, n) for n in range(COHORT_BUCKETS)]
+        groups = [ids[n::READERS] for n in range(READERS)]
+        people, complete = [], False
+        for members, marked in self.pool.map(self._read_group, groups):
+            people += members
+            complete = complete or marked
+        return people, complete
+
+    def _read_group(self, ids: list[str]) -> tuple[list[dict[str, Any]], bool]:
+        buckets = list(self.cohorts.find({"_id": {"$in": ids}}, batch_size=BATCH))
+        members = [m for b in buckets for m in (b.get("members") or {}).values()]
+        complete = any(b.get(COMPLETE) for b in buckets)  # only bucket 0 carries the mark
+        return from_members(members), complete
 
     def _rebuild(self, program_id: str) -> None:
         """Once per program: fill its buckets from a scan of the participants (the only scan left)."""

@@ -27,6 +27,9 @@ BATCH = 10_000  # one round trip for a whole cohort (FerretDB answers small defa
 # ids per `_id: {$in: [...]}` look-up: FerretDB pushes at most 1,000 down to the _id index (more scan the
 # whole collection) and re-checks every returned document against the list (quadratic in its length)
 ID_CHUNK = 200
+# look-ups of one read (cohort buckets, a level of the org chart) sent at once: the server's work and the
+# decoding of what it answered overlap
+READERS = 4
 # A program's enrolled cohort is kept in this many documents (see mongo_projection): few enough to read in
 # one `_id: {$in}` query, many enough that each stays far below 16 MiB (~150 KiB each at 10,000 people).
 COHORT_BUCKETS = 64
