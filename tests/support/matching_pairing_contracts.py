@@ -81,6 +81,13 @@ class PairingsContract(UnitOfWorkFixture):
             {"pairing_id": "c", "state": "ended", "leader_employee_id": "E-L1", "junior_employee_id": "E-J2"},
         ]
 
+    def test_a_pairing_declined_after_it_was_stored_joins_its_leaders_history(self, uow):
+        uow.pairings.insert(pairing("a", "L1"), [])
+        assert uow.pairings.history_of(["E-L1"]) == []
+        uow.pairings.save(pairing("a", "L1", state="declined"), 1, [])
+        assert [p["pairing_id"] for p in uow.pairings.history_of(["E-L1", "E-L9"])] == ["a"]
+        assert uow.pairings.history_of([]) == []
+
     def test_pairings_involving_a_participant_on_either_side(self, uow):
         uow.pairings.insert(pairing("a", "L1", "J1"), [])
         uow.pairings.insert(pairing("b", "J1x", "J2"), [])

@@ -28,7 +28,7 @@ class MongoMatchingUnitOfWork(MatchingUnitOfWork):
         self.projection = MongoProjection(db)
         self.runs = MongoMatchRuns(db)
         self.run_lock = MongoRunLock(db)
-        self.pairings = MongoPairings(db)
+        self.pairings = MongoPairings(db, self.projection.pool)
         self.waitlist = MongoWaitlist(db)
         self.conflicts = MongoConflicts(db)
 

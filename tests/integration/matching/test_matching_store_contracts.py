@@ -9,6 +9,8 @@ from services.matching.store import (
     COHORTS,
     MATCH_RUNS,
     ORGCHART,
+    PAIRING_INDEX,
+    PAIRINGS,
     PARTICIPANTS,
     RUN_INDEX,
     MongoMatchingUnitOfWork,
@@ -16,6 +18,7 @@ from services.matching.store import (
 from shared.mongo import client_for
 from tests.support import matching_pairing_contracts as pairing_contracts
 from tests.support import matching_store_contracts as contracts
+from tests.support.matching_pairing_contracts import pairing
 from tests.support.matching_store_contracts import T0, at, person, run
 
 pytestmark = pytest.mark.integration
@@ -80,7 +83,24 @@ class TestMongoRunLock(OnMongo, contracts.RunLockContract):
 
 
 class TestMongoPairings(OnMongo, pairing_contracts.PairingsContract):
-    pass
+    def test_pairings_stored_before_the_pairing_index_existed_are_indexed_once(self, uow):
+        uow.db[PAIRINGS].insert_many([{"_id": "a", **pairing("a"), "_version": 1}])
+        uow.pairings.insert(pairing("b", "L2"), [])
+        assert [p["pairing_id"] for p in uow.pairings.of_program("p1")] == ["a", "b"]
+        uow.db[PAIRINGS].insert_one({"_id": "c", **pairing("c", "L3"), "_version": 1})  # bypasses the index
+        assert [p["pairing_id"] for p in uow.pairings.of_program("p1")] == ["a", "b"]
+
+    def test_declined_pairings_stored_before_the_history_buckets_existed_are_indexed_once(self, uow):
+        stored = (pairing("a", state="declined"), pairing("b"))
+        uow.db[PAIRINGS].insert_many([{"_id": p["pairing_id"], **p, "_version": 1} for p in stored])
+        assert [p["pairing_id"] for p in uow.pairings.history_of(["E-L1"])] == ["a"]
+        uow.pairings.insert(pairing("c", state="ended"), [])
+        assert [p["pairing_id"] for p in uow.pairings.history_of(["E-L1"])] == ["a", "c"]
+
+    def test_a_pairing_noted_in_the_index_but_never_inserted_is_not_listed(self, uow):
+        uow.pairings.insert(pairing("a"), [])
+        uow.db[PAIRING_INDEX].update_one({"_id": "p1"}, {"$set": {"writes.crashed": '["ghost"]'}})
+        assert [p["pairing_id"] for p in uow.pairings.of_program("p1")] == ["a"]
 
 
 class TestMongoWaitlist(OnMongo, pairing_contracts.WaitlistContract):
