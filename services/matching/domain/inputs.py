@@ -24,7 +24,10 @@ def inputs_hash(
     """sha256 of the canonical inputs of a run: participants (by id), program rules, the org-chart
     entries used and the exclusions; a replay with the same hash and seed gives the same result."""
     document = {
-        "participants": sorted((dict(p) for p in participants), key=lambda p: str(p["participant_id"])),
+        "participants": sorted(
+            (p if isinstance(p, dict) else dict(p) for p in participants),
+            key=lambda p: str(p["participant_id"]),
+        ),
         "rules": dict(rules),
         "org_chart": sorted(org_chart.items()),
         "exclusions": sorted((e.leader_employee_id, e.junior_employee_id, e.reason) for e in exclusions),

@@ -57,11 +57,17 @@ class Window:
 
     @classmethod
     def from_payload(cls, window: Mapping[str, Any]) -> Window:
-        return cls(int(window["day"]), _minutes(window["start"]), _minutes(window["end"]))
+        return _window(window["day"], window["start"], window["end"])
 
     @property
     def minutes(self) -> int:
         return (self.end - self.start) % 1440 or 1440
+
+
+@functools.lru_cache(maxsize=4096)
+def _window(day: Any, start: str, end: str) -> Window:
+    """Windows are immutable and a cohort repeats the same few thousands of times: built once each."""
+    return Window(int(day), _minutes(start), _minutes(end))
 
 
 def _tags(values: Any) -> tuple[str, ...]:
