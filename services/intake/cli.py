@@ -133,8 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     importer = commands.add_parser(
         "import",
         help="import participants from a CSV file into a program",
-        description="Upload a people CSV (columns: see services.intake.importer) and print the report. "
-        "Exit status: 0 all rows fine, 1 some rows rejected, 2 the import failed.",
+        description="Upload a people CSV (columns: see services.intake.domain.importer) and print the "
+        "report. Exit status: 0 all rows fine, 1 some rows rejected, 2 the import failed.",
     )
     importer.add_argument("file", help="CSV file, UTF-8, header row first")
     importer.add_argument("--program", required=True, help="program id to import into")

@@ -49,8 +49,12 @@ def test_rules_checked_in_code_are_stated_in_the_document_where_json_schema_can_
     schemas = spec["components"]["schemas"]
     for name in ("ProgramUpdate", "ParticipantUpdate", "ConsentUpdate"):
         assert schemas[name]["minProperties"] == 1, name
-    at_least_one_weight = schemas["Weights"]["anyOf"]
-    assert {tuple(option["required"]) for option in at_least_one_weight} == {(n,) for n in DEFAULT_WEIGHTS}
+    # A weight left out keeps the value beneath it (default or current), so "at least one above 0" depends on
+    # the program and is checked in code; what JSON Schema can say is each weight's name and range.
+    weights = schemas["Rules"]["properties"]["weights"]["$ref"].rsplit("/", 1)[-1]
+    assert schemas[weights]["additionalProperties"] is False
+    ranges = {name: (p["minimum"], p["maximum"]) for name, p in schemas[weights]["properties"].items()}
+    assert ranges == dict.fromkeys(DEFAULT_WEIGHTS, (0, 1))
     assert set(schemas["ParticipantCreate"]["properties"]["timezone"]["enum"]) == iana_timezones()
     language = schemas["ParticipantCreate"]["properties"]["languages"]["items"]
     assert re.fullmatch(language["pattern"], "pt-BR") and not re.fullmatch(language["pattern"], "")
