@@ -1,30 +1,22 @@
-"""The Program aggregate: what a reverse-mentoring program is about, its matching rules and its lifecycle."""
+"""The Program aggregate: what a reverse-mentoring program is about, who administers it and its lifecycle."""
 
 from __future__ import annotations
 
-import dataclasses
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from shared.vocabulary import CUSTOM_AREA_PREFIX, DEFAULT_WEIGHTS, FOCUS_AREAS
-
-from .errors import Conflict, InvalidInput, InvalidTransition, InvalidValue
-from .events import DomainEvent, ProgramCreated, ProgramStatusChanged, ProgramUpdated
-from .validation import (
-    CAPACITY_MAX,
-    CAPACITY_MIN,
-    LEVEL_MAX,
-    LEVEL_MIN,
-    check_capacity,
+from services.intake.domain.errors import Conflict, InvalidInput, InvalidTransition, InvalidValue
+from services.intake.domain.events import DomainEvent, ProgramCreated, ProgramStatusChanged, ProgramUpdated
+from services.intake.domain.programs.rules import ProgramRules
+from services.intake.domain.validation import (
     check_custom_area,
     check_employee_id,
-    check_languages,
     check_terms,
     check_text,
 )
+from shared.vocabulary import CUSTOM_AREA_PREFIX, FOCUS_AREAS
 
 DRAFT, ENROLLING, MATCHING, RUNNING, CLOSED = "draft", "enrolling", "matching", "running", "closed"
 STATUSES = (DRAFT, ENROLLING, MATCHING, RUNNING, CLOSED)
@@ -39,128 +31,10 @@ ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
     CLOSED: (),
 }
 
-WEIGHT_KEYS = tuple(DEFAULT_WEIGHTS)
-MAX_TIMEZONE_OVERLAP_HOURS = 40.0
-MAX_SENIORITY_GAP = LEVEL_MAX - LEVEL_MIN
 MAX_NAME = 200
 MAX_ADMINS = 50
 MAX_CUSTOM_AREAS = 20
-RULE_KEYS = (
-    "min_seniority_gap",
-    "min_timezone_overlap_hours",
-    "languages",
-    "junior_capacity_default",
-    "weights",
-)
 UPDATABLE = ("name", "focus_areas", "custom_focus_areas", "starts_on", "ends_on", "admins", "rules")
-
-
-@dataclass(frozen=True)
-class ProgramRules:
-    """How matching treats this program: hard constraints and the weights of the score components."""
-
-    min_seniority_gap: int = 3
-    min_timezone_overlap_hours: float = 2.0
-    languages: tuple[str, ...] = ("en",)
-    junior_capacity_default: int = 1
-    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
-
-    @classmethod
-    def from_mapping(cls, raw: Mapping[str, Any] | None, base: ProgramRules | None = None) -> ProgramRules:
-        """Rules from a (partial) mapping laid over ``base``; each bad rule reported as ``rules.<key>``."""
-        base = base or cls()
-        raw = raw or {}
-        errors: dict[str, list[str]] = {}
-        if not isinstance(raw, Mapping):
-            raise InvalidInput({"rules": [f"rules must be an object, got {raw!r}"]})
-        for key in raw:
-            if key not in RULE_KEYS:
-                errors[f"rules.{key}"] = [f"unknown rule; expected one of {', '.join(RULE_KEYS)}"]
-        values: dict[str, Any] = {}
-        checks = {
-            "min_seniority_gap": _check_gap,
-            "min_timezone_overlap_hours": _check_overlap,
-            "languages": check_languages,
-            "junior_capacity_default": _check_capacity_default,
-            "weights": lambda value: _check_weights(value, base.weights),
-        }
-        for key, check in checks.items():
-            if key not in raw:
-                continue
-            try:
-                values[key] = check(raw[key])
-            except InvalidValue as error:
-                errors[f"rules.{key}"] = [str(error)]
-        if errors:
-            raise InvalidInput(errors)
-        if "languages" in values:
-            values["languages"] = tuple(values["languages"])
-        return dataclasses.replace(base, **values)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "min_seniority_gap": self.min_seniority_gap,
-            "min_timezone_overlap_hours": self.min_timezone_overlap_hours,
-            "languages": list(self.languages),
-            "junior_capacity_default": self.junior_capacity_default,
-            "weights": {key: float(self.weights.get(key, DEFAULT_WEIGHTS[key])) for key in WEIGHT_KEYS},
-        }
-
-
-def _check_gap(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SENIORITY_GAP:
-        raise InvalidValue(
-            f"min_seniority_gap must be a whole number from 0 to {MAX_SENIORITY_GAP}, got {value!r}"
-        )
-    return value
-
-
-def _check_overlap(value: Any) -> float:
-    number = _number(value)
-    if number is None or not 0 <= number <= MAX_TIMEZONE_OVERLAP_HOURS:
-        raise InvalidValue(
-            f"min_timezone_overlap_hours must be a number of hours from 0 to {MAX_TIMEZONE_OVERLAP_HOURS:g}, "
-            f"got {value!r}"
-        )
-    return float(number)
-
-
-def _check_capacity_default(value: Any) -> int:
-    try:
-        return check_capacity(value)
-    except InvalidValue:
-        raise InvalidValue(
-            f"junior_capacity_default must be a whole number from {CAPACITY_MIN} to {CAPACITY_MAX}, "
-            f"got {value!r}"
-        ) from None
-
-
-def _check_weights(value: Any, base: Mapping[str, float]) -> dict[str, float]:
-    """Weights from 0 to 1 over the known components laid over ``base``: a name left out keeps the value
-    beneath it (the default on create, the current value on update), as everywhere else; after that at
-    least one must be above 0 (matching normalises them to sum 1)."""
-    if not isinstance(value, Mapping):
-        raise InvalidValue(f"weights must be an object keyed by {', '.join(WEIGHT_KEYS)}, got {value!r}")
-    unknown = [key for key in value if key not in WEIGHT_KEYS]
-    if unknown:
-        raise InvalidValue(
-            f"unknown weights {', '.join(map(repr, unknown))}; expected keys from {', '.join(WEIGHT_KEYS)}"
-        )
-    weights: dict[str, float] = {}
-    for key in WEIGHT_KEYS:
-        number = _number(value.get(key, base.get(key, DEFAULT_WEIGHTS[key])))
-        if number is None or not 0 <= number <= 1:
-            raise InvalidValue(f"weight {key!r} must be a number from 0 to 1, got {value.get(key)!r}")
-        weights[key] = float(number)
-    if not any(weights.values()):
-        raise InvalidValue("at least one weight must be greater than 0")
-    return weights
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return None
-    return value
 
 
 def _check_date(value: Any, what: str) -> date:
