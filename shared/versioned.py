@@ -86,7 +86,7 @@ def sampled_entries(events: Iterable[Event], validated: set[str]) -> list[dict[s
     events = list(events)
     for event in events:
         if event.type not in validated:
-            REGISTRY.validate(event.type, event.data)
+            REGISTRY.check(event.type, event.data)
             validated.add(event.type)
     return outbox_entries(events, validate=False)
 

@@ -36,7 +36,7 @@ def outbox_entries(events: Iterable[Event], *, validate: bool = True) -> list[di
     for event in events:
         event_type = REGISTRY.get(event.type)
         if validate:
-            REGISTRY.validate(event.type, event.data)
+            REGISTRY.check(event.type, event.data)
         entries.append({"topic": event_type.topic, "key": event.subject, "event": event.to_dict()})
     return entries
 

@@ -53,15 +53,23 @@ class EventRegistry:
         except KeyError:
             raise UnknownEventType(name) from None
 
-    def validate(self, name: str, data: dict[str, Any]) -> dict[str, Any]:
-        """Validate and normalise a payload; raises ValidationError with per-field messages.
-
-        One schema instance per type is reused (building a nested schema costs more than using it)."""
+    def _schema(self, name: str) -> Schema:
+        """One schema instance per type, reused (building a nested schema costs more than using it)."""
         schema = self._instances.get(name)
         if schema is None:
             schema = self._instances[name] = self.get(name).schema()
-        loaded = schema.load(data)
-        return schema.dump(loaded)
+        return schema
+
+    def check(self, name: str, data: dict[str, Any]) -> None:
+        """Raise ValidationError (per-field messages) unless the payload satisfies the type's schema.
+
+        Producers only need the verdict: the payload they publish is the one they built."""
+        self._schema(name).load(data)
+
+    def validate(self, name: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Validate and normalise a payload (defaults filled in): what a consumer hands its handler."""
+        schema = self._schema(name)
+        return schema.dump(schema.load(data))
 
     def type_name(self, key: str | type) -> str:
         """The registered type name of a handler key (a type name or a published event class)."""
