@@ -9,6 +9,7 @@ from jinja2 import Environment, StrictUndefined
 
 from shared.contracts.types import PairingActivated, PairingEnded, PairingPublished
 from shared.messages import PublishedEvent
+from shared.records import pick
 
 _templates = Environment(autoescape=True, undefined=StrictUndefined)
 
@@ -51,13 +52,7 @@ class Notification:
 
     def outcome(self) -> dict[str, Any]:
         """The payload of the outcome event: ids and template only, never the rendered text."""
-        return {
-            "notification_id": self.notification_id,
-            "recipient_id": self.recipient_id,
-            "channel": self.channel,
-            "template": self.template,
-            "cause_event_id": self.cause_event_id,
-        }
+        return pick(self, "notification_id", "recipient_id", "channel", "template", "cause_event_id")
 
 
 def notifications_for(cause_event_id: str, cause: PublishedEvent) -> list[Notification]:

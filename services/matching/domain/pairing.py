@@ -16,10 +16,29 @@ from shared.contracts import DECLINE_REASONS, END_KINDS
 from shared.contracts.types import PAIRING_EVENTS
 from shared.errors import Conflict
 from shared.messages import PublishedEvent
+from shared.records import pick
 
 SIDES = ("leader", "junior")
 LIVE_STATES = ("published", "accepted", "active")  # the pair holds the leader and one junior place
 FINAL_STATES = ("declined", "ended")
+
+# What a pairing record stores besides its acceptance and history, in stored order.
+RECORDED = (
+    "pairing_id",
+    "program_id",
+    "leader_id",
+    "junior_id",
+    "leader_employee_id",
+    "junior_employee_id",
+    "match_run_id",
+    "score",
+    "components",
+    "state",
+    "decline_reason",
+    "decline_text",
+    "end_kind",
+    "reason",
+)
 
 
 class TransitionRefused(Conflict):
@@ -184,21 +203,9 @@ class Pairing:
 
     def to_record(self) -> dict[str, Any]:
         return {
-            "pairing_id": self.pairing_id,
-            "program_id": self.program_id,
-            "leader_id": self.leader_id,
-            "junior_id": self.junior_id,
-            "leader_employee_id": self.leader_employee_id,
-            "junior_employee_id": self.junior_employee_id,
-            "match_run_id": self.match_run_id,
-            "score": self.score,
-            "components": self.components,
-            "state": self.state,
+            **pick(self, *RECORDED[:10]),
             "acceptance": dict(self.acceptance),
-            "decline_reason": self.decline_reason,
-            "decline_text": self.decline_text,
-            "end_kind": self.end_kind,
-            "reason": self.reason,
+            **pick(self, *RECORDED[10:]),
             "history": list(self.history),
         }
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from shared.records import pick
+
 from .assignment import certify, optimal_assignment, pairing_bonus
 from .candidates import Candidates, generate, improving_pairs
 from .constraints import PAIR_CONSTRAINTS, blocking_counts
@@ -41,14 +43,8 @@ class Proposal:
     constraints_checked: tuple[str, ...]
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "leader_id": self.leader_id,
-            "junior_id": self.junior_id,
-            "score": self.score,
-            "components": self.components,
-            "weights": self.weights,
-            "constraints_checked": list(self.constraints_checked),
-        }
+        record = pick(self, "leader_id", "junior_id", "score", "components", "weights")
+        return {**record, "constraints_checked": list(self.constraints_checked)}
 
 
 @dataclass(frozen=True)
