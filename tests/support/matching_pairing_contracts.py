@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from services.matching.store.ports import PairingQuery
 from shared.contracts.types import PairingPublished
 from shared.errors import StaleWrite
 from tests.support.matching_store_contracts import T0, UnitOfWorkFixture
@@ -59,10 +60,10 @@ class PairingsContract(UnitOfWorkFixture):
         uow.pairings.insert(pairing("a", "L1", "J1"), [])
         uow.pairings.insert(pairing("b", "L2", "J1", state="ended"), [])
         uow.pairings.insert(pairing("c", "L3", "J2"), [])
-        assert uow.pairings.page("p1", 1, 1)[1] == 3
-        items, total = uow.pairings.page("p1", 0, 10, employee_id="E-J1")
+        assert uow.pairings.page(PairingQuery("p1", 1, 1))[1] == 3
+        items, total = uow.pairings.page(PairingQuery("p1", 0, 10, employee_id="E-J1"))
         assert ([p["pairing_id"] for p in items], total) == (["a", "b"], 2)
-        items, total = uow.pairings.page("p1", 0, 10, state="published", employee_id="E-L3")
+        items, total = uow.pairings.page(PairingQuery("p1", 0, 10, state="published", employee_id="E-L3"))
         assert ([p["pairing_id"] for p in items], total) == (["c"], 1)
 
     def test_history_is_the_declined_and_ended_pairings_of_those_leaders_anywhere(self, uow):

@@ -8,7 +8,7 @@ from typing import Any
 from services.matching.domain import Pairing
 from services.matching.service import access
 from services.matching.service.inputs import read_inputs
-from services.matching.store.ports import MatchingUnitOfWork
+from services.matching.store.ports import MatchingUnitOfWork, PairingQuery
 from shared.auth import Principal
 from shared.errors import Forbidden, NotFound
 
@@ -83,7 +83,7 @@ def pairings(
         if not principal.has_any(("participant",)):
             raise Forbidden(f"only admins of program {program_id} and its participants may list pairings")
         employee_id = principal.subject
-    items, total = uow.pairings.page(program_id, skip, limit, state=state, employee_id=employee_id)
+    items, total = uow.pairings.page(PairingQuery(program_id, skip, limit, state, employee_id))
     return [access.pairing_view(i) for i in items], total
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from services.matching.store.mongo_orgchart import walk
 from services.matching.store.mongo_pairings import waitlist_key
+from services.matching.store.ports import PairingQuery
 from services.matching.store.schema import LOCK_TTL, SOURCE
 from shared.events.envelope import Event
 from shared.projection import TOMBSTONE_FIELD, VERSION_FIELD, event_time
@@ -204,21 +205,14 @@ class MemoryPairings:
             if p["program_id"] == program_id and (wanted is None or p.get("state") in wanted)
         ]
 
-    def page(
-        self,
-        program_id: str,
-        skip: int,
-        limit: int,
-        *,
-        state: str | None = None,
-        employee_id: str | None = None,
-    ) -> tuple[list[dict[str, Any]], int]:
+    def page(self, query: PairingQuery) -> tuple[list[dict[str, Any]], int]:
+        program_id, state, employee_id = query.program_id, query.state, query.employee_id
         found = [
             p
             for p in self.of_program(program_id, None if state is None else [state])
             if employee_id in (None, p.get("leader_employee_id"), p.get("junior_employee_id"))
         ]
-        return found[skip : skip + limit], len(found)
+        return found[query.skip : query.skip + query.limit], len(found)
 
     def history_of(self, leader_employee_ids: Iterable[str]) -> list[dict[str, Any]]:
         leaders = set(leader_employee_ids)

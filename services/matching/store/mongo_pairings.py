@@ -27,6 +27,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.database import Database
 
+from services.matching.store.ports import PairingQuery
 from services.matching.store.schema import (
     CONFLICTS,
     ID_CHUNK,
@@ -134,22 +135,17 @@ class MongoPairings:
             if record.get("program_id") == program_id and (wanted is None or record.get("state") in wanted)
         ]
 
-    def page(
-        self,
-        program_id: str,
-        skip: int,
-        limit: int,
-        *,
-        state: str | None = None,
-        employee_id: str | None = None,
-    ) -> tuple[list[dict[str, Any]], int]:
-        query: dict[str, Any] = {"program_id": program_id}
+    def page(self, query: PairingQuery) -> tuple[list[dict[str, Any]], int]:
+        program_id, state, employee_id = query.program_id, query.state, query.employee_id
+        wanted: dict[str, Any] = {"program_id": program_id}
         if employee_id is not None:
-            query["$or"] = [{"leader_employee_id": employee_id}, {"junior_employee_id": employee_id}]
+            wanted["$or"] = [{"leader_employee_id": employee_id}, {"junior_employee_id": employee_id}]
         if state:
-            query["state"] = state
-        cursor = self.collection.find(query, LISTED).sort("_id", ASCENDING).skip(skip).limit(limit)
-        return list(cursor), self.collection.count_documents(query)
+            wanted["state"] = state
+        cursor = (
+            self.collection.find(wanted, LISTED).sort("_id", ASCENDING).skip(query.skip).limit(query.limit)
+        )
+        return list(cursor), self.collection.count_documents(wanted)
 
     def history_of(self, leader_employee_ids: Iterable[str]) -> list[dict[str, Any]]:
         leaders = set(leader_employee_ids)

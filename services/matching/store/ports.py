@@ -13,6 +13,7 @@ Two adapters implement every port (``mongo_*`` and ``memory``) and pass the same
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -21,6 +22,17 @@ from shared.uow import Clock, UnitOfWork
 from shared.versioned import Publishable
 
 Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PairingQuery:
+    """One page of a program's pairings, optionally in one state or only those an employee is part of."""
+
+    program_id: str
+    skip: int
+    limit: int
+    state: str | None = None
+    employee_id: str | None = None
 
 
 class Projection(Protocol):
@@ -113,15 +125,7 @@ class Pairings(Protocol):
     def of_program(self, program_id: str, states: Iterable[str] | None = None) -> list[Record]:
         """The program's pairings (optionally in these states) by id, each with ``_version``."""
 
-    def page(
-        self,
-        program_id: str,
-        skip: int,
-        limit: int,
-        *,
-        state: str | None = None,
-        employee_id: str | None = None,
-    ) -> tuple[list[Record], int]:
+    def page(self, query: PairingQuery) -> tuple[list[Record], int]:
         """A page of the program's pairings by id (only those ``employee_id`` is part of, if given)."""
 
     def history_of(self, leader_employee_ids: Iterable[str]) -> list[Record]:

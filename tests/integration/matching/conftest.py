@@ -19,49 +19,9 @@ from shared.events.envelope import Event, make_event
 from shared.events.producer import EventPublisher
 from shared.events.registry import REGISTRY
 from tests.support.harness import bearer, read_topic, running, topics_ready, wait_for
+from tests.support.matching_people import ADMIN_ID, CEO, MORNINGS, person, program  # noqa: F401
 
-ADMIN = "E000001"
-CEO = "E000000"
-MORNINGS = [{"day": d, "start": "09:00", "end": "12:00"} for d in range(5)]
-
-
-def program(program_id: str, status: str = "matching", **rules: Any) -> dict[str, Any]:
-    return {
-        "program_id": program_id,
-        "name": f"Program {program_id}",
-        "status": status,
-        "focus_areas": ["digital-transformation", "ai-tools"],
-        "custom_focus_areas": [],
-        "starts_on": "2027-01-11",
-        "ends_on": "2027-06-30",
-        "admins": [ADMIN],
-        "rules": {"min_seniority_gap": 3, "min_timezone_overlap_hours": 2.0, **rules},
-    }
-
-
-def person(program_id: str, participant_id: str, role: str, **overrides: Any) -> dict[str, Any]:
-    leader = role == "leader"
-    return {
-        "participant_id": participant_id,
-        "program_id": program_id,
-        "employee_id": overrides.pop("employee_id", f"E-{participant_id}"),
-        "role": role,
-        "level": 9 if leader else 3,
-        "department": "Finance" if leader else "Technology",
-        "location": "London",
-        "timezone": "Europe/London",
-        "languages": ["en"],
-        "topics_to_learn": ["ai-tools", "digital-transformation"] if leader else [],
-        "topics_to_teach": [] if leader else ["ai-tools"],
-        "growth_goals": [] if leader else ["strategy"],
-        "strengths": ["strategy"] if leader else [],
-        "availability": MORNINGS,
-        "capacity": None if leader else 1,
-        "manager_id": CEO,
-        "consent": {"matching": True, "data_processing": True},
-        "status": "enrolled",
-        **overrides,
-    }
+ADMIN = ADMIN_ID
 
 
 def event(event_type: str, data: dict[str, Any], key: str | None = None) -> Event:

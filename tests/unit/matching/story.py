@@ -15,54 +15,14 @@ from shared.auth import Principal
 from shared.contracts.types import OrgChartEmployeeUpserted, ParticipantRegistered, ProgramCreated
 from shared.events.envelope import Event, make_event
 from shared.messages import DomainEvent, PublishedEvent
+from tests.support.matching_people import ADMIN_ID, CEO, MORNINGS, person, program, two_leaders_one_junior  # noqa: F401
 
-ADMIN = Principal("E000001", frozenset({"admin"}))
-CEO = "E000000"
-MORNINGS = [{"day": d, "start": "09:00", "end": "12:00"} for d in range(5)]
+ADMIN = Principal(ADMIN_ID, frozenset({"admin"}))
 START = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
 
 def participant(employee_id: str) -> Principal:
     return Principal(employee_id, frozenset({"participant"}))
-
-
-def program(program_id: str, status: str = "matching", **rules: Any) -> dict[str, Any]:
-    return {
-        "program_id": program_id,
-        "name": f"Program {program_id}",
-        "status": status,
-        "focus_areas": ["digital-transformation", "ai-tools"],
-        "custom_focus_areas": [],
-        "starts_on": "2027-01-11",
-        "ends_on": "2027-06-30",
-        "admins": [ADMIN.subject],
-        "rules": {"min_seniority_gap": 3, "min_timezone_overlap_hours": 2.0, **rules},
-    }
-
-
-def person(program_id: str, participant_id: str, role: str, employee_id: str, **overrides: Any) -> dict:
-    leader = role == "leader"
-    return {
-        "participant_id": participant_id,
-        "program_id": program_id,
-        "employee_id": employee_id,
-        "role": role,
-        "level": 9 if leader else 3,
-        "department": "Finance" if leader else "Technology",
-        "location": "London",
-        "timezone": "Europe/London",
-        "languages": ["en"],
-        "topics_to_learn": ["ai-tools", "digital-transformation"] if leader else [],
-        "topics_to_teach": [] if leader else ["ai-tools"],
-        "growth_goals": [] if leader else ["strategy"],
-        "strengths": ["strategy"] if leader else [],
-        "availability": MORNINGS,
-        "capacity": None if leader else 1,
-        "manager_id": CEO,
-        "consent": {"matching": True, "data_processing": True},
-        "status": "enrolled",
-        **overrides,
-    }
 
 
 @dataclass

@@ -10,7 +10,15 @@ import pytest
 from services.matching.service import commands as c
 from services.matching.service import pairings as pairing_handlers
 from shared.errors import Conflict, NotFound, Unprocessable
-from tests.unit.matching.story import ADMIN, Story, participant, person, program, published, recorded_pairing
+from tests.unit.matching.story import (
+    ADMIN,
+    Story,
+    participant,
+    program,
+    published,
+    recorded_pairing,
+    two_leaders_one_junior,
+)
 
 P = "life"
 
@@ -18,12 +26,7 @@ P = "life"
 @pytest.fixture
 def story() -> Story:
     world = Story()
-    people = [
-        person(P, "L1", "leader", "E101"),
-        person(P, "L2", "leader", "E102", topics_to_learn=["gen-z-consumer-trends"]),
-        person(P, "J1", "junior", "E201"),
-    ]
-    world.enrol(program(P), people)
+    world.enrol(program(P), two_leaders_one_junior(P, ("E101", "E102", "E201")))
     world.publish(world.run(P, seed=1))
     return world
 

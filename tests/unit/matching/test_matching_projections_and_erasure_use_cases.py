@@ -15,7 +15,7 @@ from shared.contracts.types import (
     ParticipantWithdrawn,
     ProgramStatusChanged,
 )
-from tests.unit.matching.story import Story, participant, person, program, published
+from tests.unit.matching.story import Story, participant, person, program, published, two_leaders_one_junior
 
 P = "people"
 
@@ -23,12 +23,7 @@ P = "people"
 @pytest.fixture
 def story() -> Story:
     world = Story()
-    people = [
-        person(P, "L1", "leader", "E1"),
-        person(P, "L2", "leader", "E2", topics_to_learn=["gen-z-consumer-trends"]),
-        person(P, "J1", "junior", "E10"),
-    ]
-    world.enrol(program(P), people)
+    world.enrol(program(P), two_leaders_one_junior(P, ("E1", "E2", "E10")))
     return world
 
 

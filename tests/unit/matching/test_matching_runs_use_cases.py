@@ -7,7 +7,16 @@ import pytest
 from services.matching.service import commands as c
 from services.matching.service import queries
 from shared.errors import Conflict
-from tests.unit.matching.story import ADMIN, Story, participant, person, program, published, recorded_run
+from tests.unit.matching.story import (
+    ADMIN,
+    Story,
+    participant,
+    person,
+    program,
+    published,
+    recorded_run,
+    two_leaders_one_junior,
+)
 
 P = "prog"
 
@@ -15,12 +24,7 @@ P = "prog"
 @pytest.fixture
 def story() -> Story:
     world = Story()
-    people = [
-        person(P, "L1", "leader", "E101"),
-        person(P, "L2", "leader", "E102", topics_to_learn=["gen-z-consumer-trends"]),
-        person(P, "J1", "junior", "E201"),
-    ]
-    world.enrol(program(P), people)
+    world.enrol(program(P), two_leaders_one_junior(P, ("E101", "E102", "E201")))
     return world
 
 
