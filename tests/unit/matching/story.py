@@ -88,6 +88,15 @@ def recorded_pairing(events: list[DomainEvent]) -> dict[str, Any]:
     return next(e.pairing for e in events if isinstance(e, PairingRecorded)).to_record()
 
 
+def story_of(program_id: str, employee_ids: tuple[str, str, str], *, published_run: bool = False) -> Story:
+    """Two leaders and one junior enrolled in a matching program (and, if asked, a run published)."""
+    world = Story()
+    world.enrol(program(program_id), two_leaders_one_junior(program_id, employee_ids))
+    if published_run:
+        world.publish(world.run(program_id, seed=1))
+    return world
+
+
 def published(events: list[DomainEvent]) -> list[str]:
     """The verbs of the published events, in order (``proposed``, ``completed``, ``declined`` …)."""
     return [e.type.split(".")[2] for e in events if isinstance(e, PublishedEvent)]

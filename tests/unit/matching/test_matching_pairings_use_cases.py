@@ -14,10 +14,9 @@ from tests.unit.matching.story import (
     ADMIN,
     Story,
     participant,
-    program,
     published,
     recorded_pairing,
-    two_leaders_one_junior,
+    story_of,
 )
 
 P = "life"
@@ -25,10 +24,7 @@ P = "life"
 
 @pytest.fixture
 def story() -> Story:
-    world = Story()
-    world.enrol(program(P), two_leaders_one_junior(P, ("E101", "E102", "E201")))
-    world.publish(world.run(P, seed=1))
-    return world
+    return story_of(P, ("E101", "E102", "E201"), published_run=True)
 
 
 def _pairing_id(story: Story) -> str:

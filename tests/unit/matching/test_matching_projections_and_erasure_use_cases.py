@@ -15,16 +15,21 @@ from shared.contracts.types import (
     ParticipantWithdrawn,
     ProgramStatusChanged,
 )
-from tests.unit.matching.story import Story, participant, person, program, published, two_leaders_one_junior
+from tests.unit.matching.story import (
+    Story,
+    participant,
+    person,
+    program,
+    published,
+    story_of,
+)
 
 P = "people"
 
 
 @pytest.fixture
 def story() -> Story:
-    world = Story()
-    world.enrol(program(P), two_leaders_one_junior(P, ("E1", "E2", "E10")))
-    return world
+    return story_of(P, ("E1", "E2", "E10"))
 
 
 def _active(story: Story, leader: tuple[str, str], junior_employee_id: str) -> str:

@@ -15,7 +15,7 @@ from tests.unit.matching.story import (
     program,
     published,
     recorded_run,
-    two_leaders_one_junior,
+    story_of,
 )
 
 P = "prog"
@@ -23,9 +23,7 @@ P = "prog"
 
 @pytest.fixture
 def story() -> Story:
-    world = Story()
-    world.enrol(program(P), two_leaders_one_junior(P, ("E101", "E102", "E201")))
-    return world
+    return story_of(P, ("E101", "E102", "E201"))
 
 
 def test_a_real_run_stores_its_proposals_and_announces_them(story):
