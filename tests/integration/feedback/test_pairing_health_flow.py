@@ -11,14 +11,9 @@ from services.feedback.worker import build_worker
 from shared.contracts import PAIRINGS, dlq_topic
 from shared.contracts.types import PairingActivated, PairingEnded
 from tests.support.harness import bearer, read_topic, running, topics_ready, wait_for
+from tests.support.pairing_payloads import pairing_payload
 
-PAIRING = {
-    "pairing_id": "pr-1",
-    "program_id": "prog-1",
-    "leader_id": "L1",
-    "junior_id": "J1",
-    "state": "active",
-}
+PAIRING = pairing_payload("active")
 
 
 def _send(settings, envelopes: list[dict]) -> None:

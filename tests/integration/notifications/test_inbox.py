@@ -8,15 +8,10 @@ from shared.contracts import PAIRINGS
 from shared.contracts.types import PairingPublished
 from shared.events.producer import EventPublisher
 from tests.support.harness import bearer, running, topics_ready, wait_for
+from tests.support.pairing_payloads import pairing_payload
 
 PROBLEM = "application/problem+json"
-PAIRING = {
-    "pairing_id": "pr-1",
-    "program_id": "prog-1",
-    "leader_id": "L1",
-    "junior_id": "J1",
-    "state": "published",
-}
+PAIRING = pairing_payload("published")
 
 
 def test_a_published_pairing_reaches_both_inboxes_and_each_reads_only_their_own(settings_for):

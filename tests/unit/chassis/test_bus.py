@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import make_dataclass
 
 import pytest
 
@@ -10,25 +10,10 @@ from shared.bus import MessageBus, UnknownCommand
 from shared.errors import Conflict
 from shared.messages import Command, DomainEvent
 
-
-@dataclass(frozen=True)
-class DeclinePair(Command):
-    pair: str
-
-
-@dataclass(frozen=True)
-class Rematch(Command):
-    program: str
-
-
-@dataclass(frozen=True)
-class PairDeclined(DomainEvent):
-    pair: str
-
-
-@dataclass(frozen=True)
-class Rematched(DomainEvent):
-    program: str
+DeclinePair = make_dataclass("DeclinePair", ["pair"], bases=(Command,), frozen=True)
+Rematch = make_dataclass("Rematch", ["program"], bases=(Command,), frozen=True)
+PairDeclined = make_dataclass("PairDeclined", ["pair"], bases=(DomainEvent,), frozen=True)
+Rematched = make_dataclass("Rematched", ["program"], bases=(DomainEvent,), frozen=True)
 
 
 class Log:

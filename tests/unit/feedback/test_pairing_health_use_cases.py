@@ -11,15 +11,9 @@ from services.feedback.store import MemoryFeedbackUnitOfWork
 from shared.contracts.types import PairingActivated, PairingEnded, PairingPublished
 from shared.errors import NotFound
 from shared.projection import event_time
+from tests.support.pairing_payloads import pairing_payload
 
-PAIRING = {
-    "pairing_id": "pr-1",
-    "program_id": "prog-1",
-    "leader_id": "L1",
-    "junior_id": "J1",
-    "state": "active",
-    "score": 0.8,
-}
+PAIRING = pairing_payload("active", score=0.8)
 START = datetime(2026, 11, 25, 10, tzinfo=UTC)
 
 

@@ -19,16 +19,7 @@ from services.intake.service import build_bus
 from services.intake.service import commands as c
 from services.intake.store import MemoryIntakeUnitOfWork
 from shared.auth import Principal
-from shared.contracts.types import (
-    OrgChartEmployeeUpserted,
-    ParticipantErased,
-    ParticipantRegistered,
-    ParticipantUpdated,
-    ParticipantWithdrawn,
-    ProgramCreated,
-    ProgramStatusChanged,
-    ProgramUpdated,
-)
+from shared.contracts import types as contract
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 ADMIN = Principal("E000001", frozenset({"admin"}))
@@ -76,17 +67,17 @@ def enrol(bus, program_id, leader_values, **overrides) -> str:
 
 def test_creating_a_program_stores_it_in_draft_with_the_caller_as_admin(bus):
     events = bus.handle(c.CreateProgram(dict(PROGRAM), ADMIN))
-    assert types(events) == [ProgramCreated, ProgramRecorded]
+    assert types(events) == [contract.ProgramCreated, ProgramRecorded]
     stored = bus.uow.programs.load(events[0].key).record
     assert stored["status"] == "draft" and stored["admins"] == [ADMIN.subject]
-    assert [e.type for e in bus.uow.programs.pending()] == [ProgramCreated.type]
+    assert [e.type for e in bus.uow.programs.pending()] == [contract.ProgramCreated.type]
 
 
 def test_updating_a_program_emits_updated_only_when_something_changed(bus):
     program_id = create_program(bus)
     assert types(bus.handle(c.UpdateProgram(program_id, {"name": "EMEA 2027"}, ADMIN))) == [ProgramRecorded]
     events = bus.handle(c.UpdateProgram(program_id, {"name": "EMEA 2028"}, ADMIN))
-    assert types(events) == [ProgramUpdated, ProgramRecorded]
+    assert types(events) == [contract.ProgramUpdated, ProgramRecorded]
     assert bus.uow.programs.load(program_id).version == 2
 
 
@@ -100,7 +91,7 @@ def test_only_the_program_s_admins_may_change_it(bus):
 def test_a_program_moves_along_its_lifecycle_and_refuses_a_skip(bus):
     program_id = create_program(bus)
     events = bus.handle(c.TransitionProgram(program_id, "enrolling", ADMIN))
-    assert types(events) == [ProgramStatusChanged, ProgramRecorded]
+    assert types(events) == [contract.ProgramStatusChanged, ProgramRecorded]
     with pytest.raises(Conflict):
         bus.handle(c.TransitionProgram(program_id, "running", ADMIN))
 
@@ -108,7 +99,7 @@ def test_a_program_moves_along_its_lifecycle_and_refuses_a_skip(bus):
 def test_registering_writes_one_participant_with_its_event(bus, leader_values):
     program_id = create_program(bus)
     events = bus.handle(c.RegisterParticipant({**leader_values, "program_id": program_id}, HR))
-    assert types(events) == [ParticipantRegistered, ParticipantRecorded]
+    assert types(events) == [contract.ParticipantRegistered, ParticipantRecorded]
     assert bus.uow.participants.load(events[0].key).record["employee_id"] == leader_values["employee_id"]
     with pytest.raises(Conflict):
         bus.handle(c.RegisterParticipant({**leader_values, "program_id": program_id}, HR))
@@ -122,17 +113,17 @@ def test_registering_in_a_missing_program_is_not_found(bus, leader_values):
 def test_updating_a_participant_emits_updated_with_the_new_profile(bus, leader_values):
     participant_id = enrol(bus, create_program(bus), leader_values)
     events = bus.handle(c.UpdateParticipant(participant_id, {"level": 11}, HR))
-    assert types(events) == [ParticipantUpdated, ParticipantRecorded]
+    assert types(events) == [contract.ParticipantUpdated, ParticipantRecorded]
     assert events[0].data["level"] == 11
 
 
 def test_withdrawing_keeps_the_profile_and_re_enrolling_brings_them_back(bus, leader_values):
     participant_id = enrol(bus, create_program(bus), leader_values)
     events = bus.handle(c.WithdrawParticipant(participant_id, "new role", HR))
-    assert types(events) == [ParticipantWithdrawn, ParticipantRecorded]
+    assert types(events) == [contract.ParticipantWithdrawn, ParticipantRecorded]
     assert events[0].data["reason"] is None and events[-1].record["withdrawal_reason"] == "new role"
     back = bus.handle(c.ReenrolParticipant(participant_id, HR))
-    assert types(back) == [ParticipantUpdated, ParticipantRecorded]
+    assert types(back) == [contract.ParticipantUpdated, ParticipantRecorded]
 
 
 def test_withdrawing_consent_to_matching_withdraws_the_participant(bus, leader_values):
@@ -144,9 +135,9 @@ def test_withdrawing_consent_to_matching_withdraws_the_participant(bus, leader_v
 def test_erasure_keeps_only_ids_and_drops_pending_personal_events(bus, leader_values):
     participant_id = enrol(bus, create_program(bus), leader_values)
     events = bus.handle(c.EraseParticipant(participant_id, HR))
-    assert types(events) == [ParticipantErased, ParticipantRecorded]
+    assert types(events) == [contract.ParticipantErased, ParticipantRecorded]
     assert bus.uow.participants.load(participant_id).record["employee_id"] is None
-    assert [e.type for e in bus.uow.participants.pending()] == [ParticipantErased.type]
+    assert [e.type for e in bus.uow.participants.pending()] == [contract.ParticipantErased.type]
     assert types(bus.handle(c.EraseParticipant(participant_id, HR))) == [ParticipantRecorded]
 
 
@@ -171,7 +162,7 @@ def test_an_import_registers_new_rows_feeds_the_org_chart_and_repeats_as_unchang
 
 def test_an_org_chart_upload_emits_only_new_or_changed_lines_and_reports_cycles(bus):
     first = bus.handle(c.UploadOrgChart({"E1": None, "E2": "E1", "E3": "E4", "E4": "E3"}))
-    assert types(first).count(OrgChartEmployeeUpserted) == 4
+    assert types(first).count(contract.OrgChartEmployeeUpserted) == 4
     assert {p["kind"] for p in first[-1].report["problems"]} == {"cycle"}
     again = bus.handle(c.UploadOrgChart({"E1": None, "E2": "E1", "E3": "E4", "E4": "E3"}))
     assert types(again) == [OrgChartUploaded] and again[0].report["unchanged"] == 4
@@ -182,7 +173,7 @@ def test_a_reporting_line_older_than_the_last_whole_upload_is_superseded(bus, cl
     events = bus.handle(c.SetReportingLine("E1", "E7", NOW - timedelta(minutes=1)))
     assert events == [ReportingLineSet("E1", "E7", written=False)]
     newer = bus.handle(c.SetReportingLine("E1", "E7", NOW + timedelta(minutes=1)))
-    assert types(newer) == [OrgChartEmployeeUpserted, ReportingLineSet]
+    assert types(newer) == [contract.OrgChartEmployeeUpserted, ReportingLineSet]
     assert bus.uow.orgchart.load(["E1"]) == {"E1": "E7"}
     assert bus.handle(c.SetReportingLine("E1", "E7", NOW + timedelta(minutes=2)))[0].written is False
 

@@ -9,14 +9,9 @@ import pytest
 from services.notifications.service import ForgetRecipient, RecordNotifications, build_bus, inbox
 from services.notifications.store import MemoryNotificationsUnitOfWork
 from shared.contracts.types import NotificationDelivered, PairingAccepted, PairingEnded, PairingPublished
+from tests.support.pairing_payloads import pairing_payload
 
-PAIRING = {
-    "pairing_id": "pr-1",
-    "program_id": "prog-1",
-    "leader_id": "L1",
-    "junior_id": "J1",
-    "state": "published",
-}
+PAIRING = pairing_payload("published")
 AT = datetime(2026, 11, 25, 10, tzinfo=UTC)
 
 
