@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from services.feedback.service import PAIRING_FIELDS
 
-class PairingHealthSchema(Schema):
-    pairing_id = fields.String()
-    program_id = fields.String()
-    leader_id = fields.String()
-    junior_id = fields.String()
-    state = fields.String()
+# What feedback holds of a pairing's health today: the pairing's ids and its lifecycle state.
+PairingHealthSchema = Schema.from_dict(
+    {name: fields.String() for name in (*PAIRING_FIELDS, "state")}, name="PairingHealthSchema"
+)

@@ -183,13 +183,8 @@ class OrgChartEntry(Strict):
     manager_id = _employee_id(load_default=None, allow_none=True)
 
 
-class ComponentScores(Strict):
-    topic_fit = fields.Float()
-    reverse_fit = fields.Float()
-    availability = fields.Float()
-    language = fields.Float()
-    focus = fields.Float()
-    diversity = fields.Float()
+# A pair's score per component, by the same names as the weights (one name per component end to end).
+ComponentScores = Strict.from_dict({name: fields.Float() for name in DEFAULT_WEIGHTS}, name="ComponentScores")
 
 
 class Acceptance(Strict):

@@ -11,7 +11,7 @@ from typing import Any
 
 from shared.vocabulary import DEFAULT_WEIGHTS
 
-COMPONENTS = ("topic_fit", "reverse_fit", "availability", "language", "focus", "diversity")
+COMPONENTS = tuple(DEFAULT_WEIGHTS)  # the score components, named as the program's weights
 CONSTRAINTS = (
     "role",
     "consent",
