@@ -32,6 +32,14 @@ class WorkerParts:
     closers: list[Callable[[], None]] = field(default_factory=list)
 
 
+def shut_down(parts: WorkerParts, threads: list[threading.Thread], *, join_timeout_s: float) -> None:
+    """After ``stop`` is set: let the worker's threads finish their batch, then close its clients."""
+    for thread in threads:
+        thread.join(timeout=join_timeout_s)
+    for close in parts.closers:
+        close()
+
+
 def _load(path: str) -> Callable[..., Any]:
     module, _, name = path.partition(":")
     return getattr(importlib.import_module(module), name)
@@ -139,10 +147,7 @@ def run_worker(service: str, worker_factory: str) -> None:
             stop.wait()
     finally:
         stop.set()
-        for thread in threads:
-            thread.join(timeout=20)
-        for close in parts.closers:
-            close()
+        shut_down(parts, threads, join_timeout_s=20)
         log.info("worker stopped")
 
 

@@ -12,7 +12,7 @@ from kafka import KafkaConsumer
 
 from shared.auth import dev_token
 from shared.config import Settings
-from shared.runtime import WorkerParts
+from shared.runtime import WorkerParts, shut_down
 from shared.topics import ensure_topics
 
 
@@ -46,10 +46,7 @@ def running(parts: WorkerParts, settings: Settings) -> Iterator[WorkerParts]:
         yield parts
     finally:
         stop.set()
-        for thread in threads:
-            thread.join(timeout=30)
-        for close in parts.closers:
-            close()
+        shut_down(parts, threads, join_timeout_s=30)
 
 
 def topics_ready(settings: Settings) -> None:
