@@ -27,6 +27,14 @@ class DomainEvent:
     """Base of domain events; subclasses are frozen dataclasses named in the past tense."""
 
 
+@dataclass(frozen=True)
+class ForgetParticipant(Command):
+    """Erasure, as every service that keeps something of a person handles it on ``participant.erased``:
+    delete or anonymise what this service holds of the participant (the event carries ids only)."""
+
+    participant_id: str
+
+
 @dataclass(frozen=True, eq=True)
 class PublishedEvent(DomainEvent):
     """A fact other services may rely on: published on ``topic`` keyed by ``key`` (the aggregate id).

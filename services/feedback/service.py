@@ -10,7 +10,7 @@ from services.feedback.domain import health_after
 from services.feedback.store import FeedbackUnitOfWork
 from shared.bus import MessageBus
 from shared.errors import NotFound
-from shared.messages import Command, DomainEvent, PublishedEvent
+from shared.messages import Command, DomainEvent, ForgetParticipant, PublishedEvent
 
 PAIRING_FIELDS = ("pairing_id", "program_id", "leader_id", "junior_id")
 
@@ -22,13 +22,6 @@ class TrackPairingHealth(Command):
     cause_event_id: str
     cause: PublishedEvent
     as_of: datetime
-
-
-@dataclass(frozen=True)
-class ForgetParticipant(Command):
-    """Erasure: replace a participant's id in every pairing health record."""
-
-    participant_id: str
 
 
 def track_pairing_health(command: TrackPairingHealth, uow: FeedbackUnitOfWork) -> list[DomainEvent]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.notifications.service import ForgetRecipient, RecordNotifications
+from services.notifications.service import ForgetParticipant, RecordNotifications
 from shared.bus import MessageBus
 from shared.contracts import CONSUMER_GROUPS
 from shared.contracts.types import PairingActivated, PairingEnded, PairingPublished, ParticipantErased
@@ -25,6 +25,6 @@ def handlers(bus: MessageBus) -> dict[HandlerKey, Handler]:
         return notify
 
     def erased(event: Event) -> None:
-        bus.handle(ForgetRecipient(event.data["participant_id"]))
+        bus.handle(ForgetParticipant(event.data["participant_id"]))
 
     return {**{kind: notify_of(kind) for kind in NOTIFIED}, ParticipantErased: erased}

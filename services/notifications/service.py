@@ -9,7 +9,7 @@ from services.notifications.domain import notifications_for
 from services.notifications.store import NotificationsUnitOfWork
 from shared.bus import MessageBus
 from shared.contracts.types import NotificationDelivered
-from shared.messages import Command, DomainEvent, PublishedEvent
+from shared.messages import Command, DomainEvent, ForgetParticipant, PublishedEvent
 
 
 @dataclass(frozen=True)
@@ -18,13 +18,6 @@ class RecordNotifications(Command):
 
     cause_event_id: str
     cause: PublishedEvent
-
-
-@dataclass(frozen=True)
-class ForgetRecipient(Command):
-    """Erasure: delete every delivery a participant received."""
-
-    participant_id: str
 
 
 def record_notifications(command: RecordNotifications, uow: NotificationsUnitOfWork) -> list[DomainEvent]:
@@ -37,7 +30,7 @@ def record_notifications(command: RecordNotifications, uow: NotificationsUnitOfW
     return delivered
 
 
-def forget_recipient(command: ForgetRecipient, uow: NotificationsUnitOfWork) -> list[DomainEvent]:
+def forget_recipient(command: ForgetParticipant, uow: NotificationsUnitOfWork) -> list[DomainEvent]:
     uow.deliveries.forget_recipient(command.participant_id)
     return []
 
@@ -49,7 +42,7 @@ def inbox(
     return uow.deliveries.for_recipient(participant_id, skip, limit)
 
 
-COMMANDS = {RecordNotifications: record_notifications, ForgetRecipient: forget_recipient}
+COMMANDS = {RecordNotifications: record_notifications, ForgetParticipant: forget_recipient}
 
 
 def build_bus(uow: NotificationsUnitOfWork) -> MessageBus[NotificationsUnitOfWork]:

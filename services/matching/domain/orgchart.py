@@ -134,23 +134,24 @@ def related_pairs(
     tin_l: np.ndarray, tout_l: np.ndarray, tin_j: np.ndarray, tout_j: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """All (leader, junior) index pairs in one reporting chain, sparse, via sorted interval searches."""
-    order_j = np.argsort(tin_j, kind="stable")
-    sorted_j = tin_j[order_j]
-    below_l, below_j = _expand(
-        np.arange(len(tin_l)),
-        np.searchsorted(sorted_j, tin_l, "left"),
-        np.searchsorted(sorted_j, tout_l, "right"),
-        order_j,
-    )
-    order_l = np.argsort(tin_l, kind="stable")
-    sorted_l = tin_l[order_l]
-    above_j, above_l = _expand(
-        np.arange(len(tin_j)),
-        np.searchsorted(sorted_l, tin_j, "right"),
-        np.searchsorted(sorted_l, tout_j, "right"),
-        order_l,
-    )
+    below_l, below_j = _nested(tin_l, tout_l, tin_j, "left")  # juniors in a leader's subtree (or the leader)
+    above_j, above_l = _nested(tin_j, tout_j, tin_l, "right")  # leaders strictly in a junior's subtree
     return np.concatenate([below_l, above_l]), np.concatenate([below_j, above_j])
+
+
+def _nested(
+    outer_in: np.ndarray, outer_out: np.ndarray, inner_in: np.ndarray, side: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (outer, inner) whose inner entry time falls in the outer interval (``side`` says
+    whether an equal entry time counts)."""
+    order = np.argsort(inner_in, kind="stable")
+    starts = inner_in[order]
+    return _expand(
+        np.arange(len(outer_in)),
+        np.searchsorted(starts, outer_in, side),
+        np.searchsorted(starts, outer_out, "right"),
+        order,
+    )
 
 
 def related(tin_l, tout_l, tin_j, tout_j) -> np.ndarray:

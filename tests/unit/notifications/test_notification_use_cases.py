@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.notifications.service import ForgetRecipient, RecordNotifications, build_bus, inbox
+from services.notifications.service import ForgetParticipant, RecordNotifications, build_bus, inbox
 from services.notifications.store import MemoryNotificationsUnitOfWork
 from shared.contracts.types import NotificationDelivered, PairingAccepted, PairingEnded, PairingPublished
 from tests.support.pairing_payloads import pairing_payload
@@ -59,7 +59,7 @@ def test_an_ended_pairing_names_its_reason_and_an_accepted_one_tells_nobody(uow)
 def test_forgetting_a_recipient_erases_their_inbox_and_keeps_the_other_persons(uow):
     bus = build_bus(uow)
     bus.handle(RecordNotifications("evt-1", PairingPublished("pr-1", PAIRING)))
-    assert bus.handle(ForgetRecipient("L1")) == []
+    assert bus.handle(ForgetParticipant("L1")) == []
     assert inbox(uow, "L1", 0, 10) == ([], 0)
     assert inbox(uow, "J1", 0, 10)[1] == 1
     assert [e.subject for e in uow.deliveries.pending()] == ["J1"]
