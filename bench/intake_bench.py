@@ -143,7 +143,7 @@ def participant_body(program_id: str, n: int) -> dict[str, Any]:
 def people_csv(rows: int, seed: int = 7, prefix: str = "I") -> str:
     """A valid, seeded CSV of ``rows`` people in the importer's format (about one leader in four); employee
     ids are ``prefix`` + 7 digits."""
-    from services.intake.importer import COLUMNS
+    from services.intake.domain.importer import COLUMNS
     from shared.vocabulary import FOCUS_AREAS, GROWTH_GOALS
 
     rng = random.Random(seed)
