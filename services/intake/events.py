@@ -1,5 +1,5 @@
 """What intake consumes: its own participant events, whose reporting lines its worker lays over the org chart
-(done there, not in the request, so an enrolment is one document write)."""
+(done there, not in the request, so an enrolment is one document write), a polled batch's lines at once."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from services.intake.service import commands
 from shared.bus import MessageBus
 from shared.contracts import CONSUMER_GROUPS
 from shared.contracts.types import ParticipantRegistered, ParticipantUpdated
-from shared.events.consumer import Handler
+from shared.events.consumer import BatchHandler
 from shared.events.envelope import Event
 from shared.mongo import stored_precision
 
@@ -17,11 +17,21 @@ GROUP = "intake"
 CONSUMED_TOPICS = list(CONSUMER_GROUPS[GROUP])
 
 
-def handlers(bus: MessageBus) -> dict[type, Handler]:
-    def reporting_line(event: Event) -> None:
-        employee, manager = event.data.get("employee_id"), event.data.get("manager_id")
-        if employee and manager:
-            as_of = stored_precision(datetime.fromisoformat(event.time))
-            bus.handle(commands.SetReportingLine(employee, manager, as_of))
+def reporting_line(event: Event) -> commands.SetReportingLine | None:
+    """The line a registration or profile change names, as of the event's time; None when it names none."""
+    employee, manager = event.data.get("employee_id"), event.data.get("manager_id")
+    if not (employee and manager):
+        return None
+    return commands.SetReportingLine(employee, manager, stored_precision(datetime.fromisoformat(event.time)))
 
-    return {ParticipantRegistered: reporting_line, ParticipantUpdated: reporting_line}
+
+def handlers(bus: MessageBus) -> dict[type, BatchHandler]:
+    """One batch handler for both types, so a polled run of registrations and changes is one command."""
+
+    def reporting_lines(events: list[Event]) -> None:
+        lines = tuple(line for line in map(reporting_line, events) if line is not None)
+        if lines:
+            bus.handle(commands.SetReportingLines(lines))
+
+    batch = BatchHandler(reporting_lines)
+    return {ParticipantRegistered: batch, ParticipantUpdated: batch}

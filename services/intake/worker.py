@@ -57,15 +57,7 @@ class RelayWithRetention:
         return purged
 
     def run(self, stop: threading.Event, interval_s: float = 0.2) -> None:
-        while not stop.is_set():
-            self.purge_if_due()
-            try:
-                if self.relay.relay_once():
-                    continue
-            except Exception:
-                log.exception("outbox relay failed; retrying")
-                stop.wait(2.0)
-            stop.wait(interval_s)
+        self.relay.run(stop, interval_s, on_cycle=self.purge_if_due)
 
 
 def build_worker(

@@ -3,7 +3,8 @@
 Offsets are committed only after every record of a polled batch is either handled durably (its effect
 and its processed-event record written) or dead-lettered (the DLQ write acknowledged). Handlers must be
 idempotent for the gap between their effect and the processed record (upserts keyed by aggregate or
-event id); the processed record makes every later redelivery a cheap no-op.
+event id); the processed record makes every later redelivery a cheap no-op. A ``BatchHandler`` takes a run
+of consecutive events at once, so a polled batch costs its store one write instead of one per event.
 """
 
 from __future__ import annotations
@@ -33,6 +34,21 @@ from shared.projection import event_time
 log = logging.getLogger(__name__)
 Handler = Callable[[Event], None]
 HandlerKey = str | type  # a registered type name or a published event class (shared.contracts.types)
+
+
+class BatchHandler:
+    """A handler that takes a run of consecutive events of its types in one call (one write for many).
+
+    ``handle_many`` gets the events in partition order and must give the same result as handling them one
+    by one, idempotently (a failed batch is handled again event by event). Called with one event, it is an
+    ordinary handler.
+    """
+
+    def __init__(self, handle_many: Callable[[list[Event]], None]) -> None:
+        self.handle_many = handle_many
+
+    def __call__(self, event: Event) -> None:
+        self.handle_many([event])
 
 
 class PermanentError(Exception):
@@ -149,8 +165,13 @@ class EventConsumer:
         except PyMongoError as error:
             raise InfrastructureDown(str(error)) from error
         done: list[dict] = []
+        run: list[tuple[object, Event]] = []  # consecutive events of one batch handler, not handled yet
         try:
             for record, event, problem in decoded:
+                handler = self.handlers.get(event.type) if event is not None else None
+                if run and handler is not self.handlers.get(run[0][1].type):
+                    self._handle_run(run, done)
+                    run = []
                 if event is None:
                     self._dead_letter(record, problem or "undecodable", 1)
                     continue
@@ -158,24 +179,55 @@ class EventConsumer:
                 if marker in seen:
                     EVENTS_CONSUMED.labels(self.service, record.topic, event.type, "duplicate").inc()
                     continue
-                handler = self.handlers.get(event.type)
-                token = event_id_var.set(event.id)
-                started = time.perf_counter()
-                try:
-                    if handler is None:
-                        outcome = "ignored"
-                    else:
-                        outcome = "processed" if self._handle_with_retries(record, event, handler) else None
-                finally:
-                    event_id_var.reset(token)
-                if outcome is None:
-                    continue
-                EVENT_PROCESSING.labels(self.service, record.topic).observe(time.perf_counter() - started)
-                EVENTS_CONSUMED.labels(self.service, record.topic, event.type, outcome).inc()
                 seen.add(marker)
-                done.append({"_id": marker, "type": event.type, "processed_at": datetime.now(UTC)})
+                if isinstance(handler, BatchHandler):
+                    run.append((record, event))
+                else:
+                    self._handle_one(record, event, handler, done)
+            if run:
+                self._handle_run(run, done)
         finally:
             self._record_processed(done)
+
+    def _handle_one(self, record, event: Event, handler: Handler | None, done: list[dict]) -> None:
+        token = event_id_var.set(event.id)
+        started = time.perf_counter()
+        try:
+            if handler is None:
+                outcome = "ignored"
+            else:
+                outcome = "processed" if self._handle_with_retries(record, event, handler) else None
+        finally:
+            event_id_var.reset(token)
+        if outcome is not None:
+            self._done(record, event, outcome, time.perf_counter() - started, done)
+
+    def _handle_run(self, run: list[tuple[object, Event]], done: list[dict]) -> None:
+        """Consecutive events of one batch handler in one call; should it fail for any reason but our own
+        infrastructure, each event is handled again on its own (with retries and dead-lettering), which the
+        handler's idempotence makes safe whatever part of the batch took effect."""
+        handler = self.handlers[run[0][1].type]
+        if len(run) > 1:
+            started = time.perf_counter()
+            try:
+                handler.handle_many([event for _, event in run])
+            except (ConnectionFailure, InfrastructureDown):
+                raise
+            except Exception as error:
+                log.warning("a batch of %d events failed (%s); handling them one by one", len(run), error)
+            else:
+                share = (time.perf_counter() - started) / len(run)
+                for record, event in run:
+                    self._done(record, event, "processed", share, done)
+                return
+        for record, event in run:
+            self._handle_one(record, event, handler, done)
+
+    def _done(self, record, event: Event, outcome: str, seconds: float, done: list[dict]) -> None:
+        EVENT_PROCESSING.labels(self.service, record.topic).observe(seconds)
+        EVENTS_CONSUMED.labels(self.service, record.topic, event.type, outcome).inc()
+        marker = f"{self.group}:{event.id}"
+        done.append({"_id": marker, "type": event.type, "processed_at": datetime.now(UTC)})
 
     def _record_processed(self, done: list[dict]) -> None:
         if not done:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from pymongo import UpdateOne
 from pymongo.collection import Collection
 
 from shared.events.envelope import Event, parse_event
@@ -67,16 +68,19 @@ class OutboxRelay:
         self.service = service
         self.collections = collections
         self.publisher = publisher
+        self.backlog = False  # the last cycle read a full batch somewhere: more may be waiting
 
     def relay_once(self, batch: int = 500) -> int:
         """Publish what is pending now; returns the number of events published."""
+        self.backlog = False
         published = 0
         pending_total = 0
         for collection in self.collections:
-            documents = list(
-                collection.find({PENDING_FLAG: True}, {OUTBOX_FIELD: 1}).sort("_id", 1).limit(batch)
-            )
+            # No sort: documents need no order among themselves, and without one FerretDB stops reading
+            # at ``batch`` matches instead of decoding every pending document of the collection each poll.
+            documents = list(collection.find({PENDING_FLAG: True}, {OUTBOX_FIELD: 1}).limit(batch))
             pending_total += sum(len(d.get(OUTBOX_FIELD) or []) for d in documents)
+            self.backlog = self.backlog or len(documents) >= batch
             if not documents:
                 continue
             items = [
@@ -85,42 +89,69 @@ class OutboxRelay:
                 for entry in document.get(OUTBOX_FIELD) or []
             ]
             self.publisher.publish_all(items)
-            for document in documents:
-                self._acknowledge(collection, document["_id"], document.get(OUTBOX_FIELD) or [])
+            self._acknowledge(collection, documents)
             published += len(items)
         OUTBOX_PENDING.labels(self.service).set(max(0, pending_total - published))
         return published
 
     @staticmethod
-    def _acknowledge(collection: Collection, key: Any, entries: list[dict[str, Any]]) -> None:
-        """Remove exactly the published entries: one write when nothing was added meanwhile, else one each.
+    def _acknowledge(collection: Collection, documents: list[dict[str, Any]]) -> None:
+        """Remove exactly the published entries of a polled batch, in one round trip when nothing was added.
 
-        Entries are matched by whole-value equality, the one ``$pull`` form every Mongo-wire server
-        (FerretDB v1 included) supports.
+        One unordered bulk write clears every document whose outbox still equals what was published (the
+        usual case: one statement per document, one round trip for the batch). Documents whose outbox
+        changed meanwhile lose exactly the published entries with ``$pullAll`` (whole-value equality, which
+        FerretDB v1 supports too), then their pending flag once nothing is left.
         """
-        cleared = collection.update_one(
-            {"_id": key, OUTBOX_FIELD: entries}, {"$set": {OUTBOX_FIELD: [], PENDING_FLAG: False}}
+        published = {document["_id"]: document.get(OUTBOX_FIELD) or [] for document in documents}
+        clear = {"$set": {OUTBOX_FIELD: [], PENDING_FLAG: False}}
+        cleared = collection.bulk_write(
+            [UpdateOne({"_id": key, OUTBOX_FIELD: entries}, clear) for key, entries in published.items()],
+            ordered=False,
         )
-        if cleared.matched_count:
+        if cleared.matched_count == len(published):
             return
-        for entry in entries:
-            collection.update_one({"_id": key}, {"$pull": {OUTBOX_FIELD: entry}})
-        collection.update_one({"_id": key, OUTBOX_FIELD: {"$size": 0}}, {"$set": {PENDING_FLAG: False}})
+        sent = {entry["event"]["id"] for entries in published.values() for entry in entries}
+        left = [
+            document["_id"]
+            for document in collection.find({"_id": {"$in": list(published)}}, {OUTBOX_FIELD: 1})
+            if any(entry["event"]["id"] in sent for entry in document.get(OUTBOX_FIELD) or [])
+        ]
+        if not left:
+            return
+        pulls = [UpdateOne({"_id": key}, {"$pullAll": {OUTBOX_FIELD: published[key]}}) for key in left]
+        collection.bulk_write(pulls, ordered=False)
+        settle = {"$set": {PENDING_FLAG: False}}
+        collection.bulk_write(
+            [UpdateOne({"_id": key, OUTBOX_FIELD: {"$size": 0}}, settle) for key in left], ordered=False
+        )
 
-    def run(self, stop: threading.Event, interval_s: float = 0.2) -> None:
-        """Relay until ``stop`` is set; errors are logged and retried after a pause, never fatal.
+    def run(
+        self, stop: threading.Event, interval_s: float = 0.2, on_cycle: Callable[[], object] | None = None
+    ) -> None:
+        """Relay until ``stop`` is set, calling ``on_cycle`` before each cycle; errors are logged and retried
+        after a pause, never fatal.
 
-        While nothing is pending the pause doubles up to ``MAX_IDLE_INTERVAL_S``: on FerretDB the pending
-        query scans the collection, so an idle relay must not poll a large collection five times a second.
+        Only a full batch is followed at once by the next cycle; otherwise the relay pauses ``interval_s``,
+        so under a stream of writes each cycle publishes and acknowledges what gathered meanwhile in one
+        bulk write, instead of chasing every single write with a poll of its own (events still leave within
+        ``interval_s``, as when idle). While nothing is pending the pause doubles up to
+        ``MAX_IDLE_INTERVAL_S``: an idle relay need not poll five times a second.
         """
         pause = interval_s
         while not stop.is_set():
+            if on_cycle is not None:
+                on_cycle()
             try:
-                if self.relay_once():
-                    pause = interval_s
-                    continue
+                published = self.relay_once()
             except Exception:
                 log.exception("outbox relay failed; retrying")
                 stop.wait(2.0)
+                published = 0
+            if published:
+                if self.backlog:
+                    continue
+                pause = interval_s
             stop.wait(pause)
-            pause = min(pause * 2, max(interval_s, MAX_IDLE_INTERVAL_S))
+            if not published:
+                pause = min(pause * 2, max(interval_s, MAX_IDLE_INTERVAL_S))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from services.intake.service import commands
 from services.intake.service.imports import import_people
-from services.intake.service.orgchart import set_reporting_line, upload_org_chart
+from services.intake.service.orgchart import set_reporting_line, set_reporting_lines, upload_org_chart
 from services.intake.service.participants import (
     change_consent,
     erase_participant,
@@ -43,6 +43,7 @@ HANDLERS = {
     commands.ImportParticipants: import_people,
     commands.UploadOrgChart: upload_org_chart,
     commands.SetReportingLine: set_reporting_line,
+    commands.SetReportingLines: set_reporting_lines,
 }
 
 

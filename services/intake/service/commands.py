@@ -121,3 +121,11 @@ class SetReportingLine(Command):
     employee_id: str
     manager_id: str
     as_of: datetime
+
+
+@dataclass(frozen=True)
+class SetReportingLines(Command):
+    """The reporting lines of a run of registration events, in the order given: the same outcome as one
+    ``SetReportingLine`` after another, in a write per org-chart bucket instead of one per line."""
+
+    lines: tuple[SetReportingLine, ...]

@@ -13,7 +13,7 @@ from services.intake.domain import (
     ReportingLineSet,
     diff_org_charts,
 )
-from services.intake.service.commands import SetReportingLine, UploadOrgChart
+from services.intake.service.commands import SetReportingLine, SetReportingLines, UploadOrgChart
 from services.intake.service.ports import IntakeUnitOfWork
 
 
@@ -46,6 +46,26 @@ def set_reporting_line(command: SetReportingLine, uow: IntakeUnitOfWork) -> list
     events = OrgChartDiff(upserted={employee: manager}).events()
     written = uow.orgchart.set_line(employee, manager, events, command.as_of)
     return [*(events if written else []), ReportingLineSet(employee, manager, written=written)]
+
+
+def set_reporting_lines(command: SetReportingLines, uow: IntakeUnitOfWork) -> list[DomainEvent]:
+    """A run of registrations' lines at once (intake's worker, per polled batch): the last whole upload is
+    read once, and the store writes only real changes, one write per bucket, each line with its event."""
+    superseded_by = uow.orgchart.last_whole_upload()
+    lines = command.lines
+    current = [i for i, line in enumerate(lines) if superseded_by is None or line.as_of >= superseded_by]
+    changes = {
+        i: OrgChartDiff(upserted={lines[i].employee_id: lines[i].manager_id}).events() for i in current
+    }
+    written = uow.orgchart.set_lines(
+        [(lines[i].employee_id, lines[i].manager_id, changes[i], lines[i].as_of) for i in current]
+    )
+    done = {i for i, was_written in zip(current, written, strict=True) if was_written}
+    events: list[DomainEvent] = []
+    for i, line in enumerate(lines):
+        events.extend(changes[i] if i in done else [])
+        events.append(ReportingLineSet(line.employee_id, line.manager_id, written=i in done))
+    return events
 
 
 def merge_lines(uow: IntakeUnitOfWork, managers: Mapping[str, str | None]) -> OrgChartDiff:

@@ -3,7 +3,7 @@ implements them on Mongo and in memory, and one contract test per port runs agai
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -15,6 +15,9 @@ from shared.versioned import Publishable, Versioned, VersionedStore
 # this time is not. Every enrolment needs its program's status and rules: reading it each time was a third
 # of an enrolment's database work.
 PROGRAM_READ_REUSE_S = 1.0
+
+
+ReportingLine = tuple[str, str, list[Publishable], datetime]  # employee, manager, its events, as of
 
 
 class ProgramRepository(VersionedStore, Protocol):
@@ -50,6 +53,10 @@ class OrgChartRepository(Protocol):
     def set_line(self, employee: str, manager: str, events: list[Publishable], as_of: datetime) -> bool:
         """Set one line as of a time unless it is the same or a newer one is known; False when nothing
         was written."""
+
+    def set_lines(self, lines: Sequence[ReportingLine]) -> list[bool]:
+        """``set_line`` for each ``(employee, manager, events, as_of)`` in order, with the same outcome, in
+        fewer writes; which lines were written."""
 
     def write(
         self,

@@ -2,20 +2,9 @@
 events, behind the ports of ``services.intake.service.ports``; ``memory`` holds the in-memory twins."""
 
 from services.intake.store.memory import MemoryIntakeUnitOfWork
-from services.intake.store.mongo import (
-    IMPORTS,
-    INDEXES,
-    ORGCHART,
-    ORGCHART_BUCKETS,
-    OUTBOX_COLLECTIONS,
-    PARTICIPANTS,
-    PROGRAMS,
-    SOURCE,
-    MongoIntakeUnitOfWork,
-    MongoOrgChart,
-    bucket_of,
-    enrolment_key,
-)
+from services.intake.store.mongo import INDEXES, MongoIntakeUnitOfWork, enrolment_key
+from services.intake.store.names import IMPORTS, ORGCHART, OUTBOX_COLLECTIONS, PARTICIPANTS, PROGRAMS, SOURCE
+from services.intake.store.orgchart import ORGCHART_BUCKETS, MongoOrgChart, bucket_of
 
 __all__ = [
     "IMPORTS",

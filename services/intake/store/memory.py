@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from services.intake.service.ports import IntakeUnitOfWork
+from services.intake.service.ports import IntakeUnitOfWork, ReportingLine
 from shared.events.envelope import Event
 from shared.events.outbox import outbox_entries
 from shared.uow import Clock
@@ -90,6 +90,9 @@ class MemoryOrgChart:
         self._append(events)
         self.lines[employee], self.since[employee] = manager, as_of
         return True
+
+    def set_lines(self, lines: Sequence[ReportingLine]) -> list[bool]:
+        return [self.set_line(*line) for line in lines]
 
     def write(
         self,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from services.intake.store import INDEXES, MongoIntakeUnitOfWork
+from shared.events.envelope import parse_event
+from shared.events.outbox import OUTBOX_FIELD
 from shared.mongo import client_for, ensure_indexes
 from tests.unit.intake.store_contracts import (
     OrgChartRepositoryContract,
@@ -35,4 +37,6 @@ class TestMongoParticipants(MongoStores, ParticipantRepositoryContract):
 
 
 class TestMongoOrgChart(MongoStores, OrgChartRepositoryContract):
-    pass
+    def pending_orgchart_events(self, uow) -> list:
+        buckets = uow.orgchart.collection.find({OUTBOX_FIELD: {"$exists": True}})
+        return [parse_event(entry["event"]) for bucket in buckets for entry in bucket[OUTBOX_FIELD]]

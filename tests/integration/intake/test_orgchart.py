@@ -10,6 +10,8 @@ from services.intake.store import ORGCHART_BUCKETS, MongoOrgChart
 from shared.contracts import ORGCHART
 from tests.integration.intake.conftest import LEADER
 
+SECOND = timedelta(seconds=1)
+
 
 def test_uploading_the_orgchart_emits_one_event_per_new_or_changed_line_and_none_for_unchanged_ones(
     intake, assert_published_contract
@@ -136,3 +138,30 @@ def test_a_whole_organisation_upload_supersedes_registration_lines_the_worker_ha
         assert len(intake.published(ORGCHART, expected=4, timeout_s=3)) == 3  # the older line is not applied
     assert sorted((e["_key"], e["data"]["manager_id"]) for e in envelopes) == sorted(hr_chart.items())
     assert MongoOrgChart(intake.db).load() == hr_chart
+
+
+class _WriterBetween:
+    """The org chart's collection, with another writer's line landing right after each read."""
+
+    def __init__(self, collection, write) -> None:
+        self.collection, self.write = collection, write
+
+    def find(self, *args, **kwargs):
+        documents = list(self.collection.find(*args, **kwargs))
+        self.write()
+        return documents
+
+    def __getattr__(self, name):
+        return getattr(self.collection, name)
+
+
+def test_lines_set_together_yield_to_a_newer_line_written_between_their_read_and_their_write(intake):
+    start = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
+    other, chart = MongoOrgChart(intake.db), MongoOrgChart(intake.db)
+    assert other.set_line("E7", "M1", [], start)
+    chart.collection = _WriterBetween(
+        chart.collection, lambda: other.set_line("E7", "M3", [], start + 10 * SECOND)
+    )
+    written = chart.set_lines([("E7", "M2", [], start + 5 * SECOND), ("E8", "M1", [], start)])
+    assert written == [False, True]  # M3 came later than M2: one line after another would have kept M3 too
+    assert other.load() == {"E7": "M3", "E8": "M1"}

@@ -91,12 +91,33 @@ class ParticipantRepositoryContract:
 
 
 class OrgChartRepositoryContract:
+    def pending_orgchart_events(self, uow) -> list:
+        """The org chart's events not relayed yet (each store keeps them its own way)."""
+        raise NotImplementedError
+
     def test_the_latest_line_wins_whatever_the_order_and_a_repeat_writes_nothing(self, uow):
         chart = uow.orgchart
         assert chart.set_line("E1", "M2", [line("E1", "M2")], T0 + timedelta(hours=1))
         assert not chart.set_line("E1", "M1", [line("E1", "M1")], T0)
         assert not chart.set_line("E1", "M2", [line("E1", "M2")], T0 + timedelta(hours=2))
         assert chart.load(["E1"]) == {"E1": "M2"}
+
+    def test_lines_set_together_have_the_outcome_of_one_after_another_and_keep_their_events(self, uow):
+        chart, hour = uow.orgchart, timedelta(hours=1)
+        assert chart.set_line("E1", "M1", [line("E1", "M1")], T0)
+        lines = [
+            ("E1", "M1", [line("E1", "M1")], T0 + hour),  # the same line
+            ("E1", "M2", [line("E1", "M2")], T0 + 3 * hour),  # changed
+            ("E1", "M3", [line("E1", "M3")], T0 + 2 * hour),  # older than M2: ignored
+            ("E.2", "M1", [line("E.2", "M1")], T0),  # new, its bucket written with E1's or on its own
+            ("E1", "M1", [line("E1", "M1")], T0 + 4 * hour),  # back to the first line, later
+        ]
+        assert chart.set_lines(lines) == [False, True, False, True, True]
+        assert chart.load() == {"E1": "M1", "E.2": "M1"}
+        assert chart.set_lines(lines) == [False, False, False, False, False]  # redelivered: nothing changes
+        pending = [(e.subject, e.data["manager_id"]) for e in self.pending_orgchart_events(uow)]
+        assert [p for p in pending if p[0] == "E1"] == [("E1", "M1"), ("E1", "M2"), ("E1", "M1")]
+        assert [p for p in pending if p[0] == "E.2"] == [("E.2", "M1")]
 
     def test_a_write_sets_and_removes_lines_and_loads_by_employee(self, uow):
         chart = uow.orgchart

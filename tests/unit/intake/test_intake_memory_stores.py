@@ -27,4 +27,5 @@ class TestMemoryParticipants(MemoryStores, ParticipantRepositoryContract):
 
 
 class TestMemoryOrgChart(MemoryStores, OrgChartRepositoryContract):
-    pass
+    def pending_orgchart_events(self, uow) -> list:
+        return uow.orgchart.pending()

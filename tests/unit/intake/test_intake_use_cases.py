@@ -178,6 +178,28 @@ def test_a_reporting_line_older_than_the_last_whole_upload_is_superseded(bus, cl
     assert bus.handle(c.SetReportingLine("E1", "E7", NOW + timedelta(minutes=2)))[0].written is False
 
 
+def test_a_run_of_reporting_lines_has_the_outcome_of_one_line_after_another(bus, clock):
+    bus.handle(c.UploadOrgChart({"E1": "E9", "E2": "E9"}))
+    lines = (
+        c.SetReportingLine("E1", "E7", NOW - timedelta(minutes=1)),  # older than the upload: superseded
+        c.SetReportingLine("E2", "E9", NOW + timedelta(minutes=1)),  # the same line: nothing to write
+        c.SetReportingLine("E3", "E4", NOW + timedelta(minutes=1)),  # new
+        c.SetReportingLine("E3", "E5", NOW + timedelta(minutes=3)),  # changed again, later
+        c.SetReportingLine("E3", "E6", NOW + timedelta(minutes=2)),  # arrives late: older than E5's
+    )
+    events = bus.handle(c.SetReportingLines(lines))
+    assert [(e.employee_id, e.manager_id, e.written) for e in events if isinstance(e, ReportingLineSet)] == [
+        ("E1", "E7", False),
+        ("E2", "E9", False),
+        ("E3", "E4", True),
+        ("E3", "E5", True),
+        ("E3", "E6", False),
+    ]
+    upserted = [e.data for e in events if isinstance(e, contract.OrgChartEmployeeUpserted)]
+    assert upserted == [{"employee_id": "E3", "manager_id": "E4"}, {"employee_id": "E3", "manager_id": "E5"}]
+    assert bus.uow.orgchart.load(["E1", "E2", "E3"]) == {"E1": "E9", "E2": "E9", "E3": "E5"}
+
+
 def test_retention_purges_closed_programs_past_the_period_only(bus, clock, leader_values):
     program_id = create_program(bus)
     participant_id = enrol(bus, program_id, leader_values)
