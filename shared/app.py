@@ -8,12 +8,13 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 
-from flask import Flask, Response, g, jsonify, render_template_string, request
+from flask import Flask, Response, current_app, g, jsonify, render_template_string, request
 from flask_smorest import Blueprint
 from kafka.admin import KafkaAdminClient
 from pymongo.database import Database
 
 from shared import auth, metrics, problems
+from shared.bus import MessageBus
 from shared.config import Settings
 from shared.logging import configure_logging, request_id_var
 from shared.mongo import CHASSIS_INDEXES, IndexSpec, database_for, ensure_indexes, ping
@@ -71,6 +72,7 @@ def create_base_app(
     blueprints: Iterable[Blueprint] = (),
     indexes: Iterable[IndexSpec] = (),
     readiness: dict[str, ReadinessCheck] | None = None,
+    bus: Callable[[Database], MessageBus] | None = None,
 ) -> Flask:
     """Build a service app; the service's own ``create_app`` passes its blueprints and indexes."""
     configure_logging(settings.service_name, settings.log_level)
@@ -96,6 +98,8 @@ def create_base_app(
     app.extensions["db"] = db
     app.extensions["token_verifier"] = auth.TokenVerifier(settings)
     ensure_indexes(db, [*CHASSIS_INDEXES, *indexes])
+    if bus is not None:
+        app.extensions["bus"] = bus(db)  # the service's use cases over its Mongo unit of work
 
     metrics.init_app(app, settings.service_name)
     plugins = [ProblemResponsesPlugin(), SchemaKeywordsPlugin(), ResourceLinksPlugin()]
@@ -166,3 +170,8 @@ def create_base_app(
         )
 
     return app
+
+
+def current_bus() -> MessageBus:
+    """The message bus of the app handling this request: routes hand it their commands."""
+    return current_app.extensions["bus"]

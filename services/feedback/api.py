@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_smorest import Blueprint
 
 from services.feedback import service
 from services.feedback.schemas import PairingHealthSchema
+from shared.app import current_bus
 from shared.auth import require_roles
 
 blp = Blueprint("feedback", __name__, url_prefix="/v1", description="Goals, check-ins, pulse, insights")
@@ -16,4 +16,4 @@ blp = Blueprint("feedback", __name__, url_prefix="/v1", description="Goals, chec
 @require_roles("admin", "service")
 @blp.response(200, PairingHealthSchema)
 def pairing_health(pairing_id: str) -> dict:
-    return service.pairing_health(current_app.extensions["bus"].uow, pairing_id)
+    return service.pairing_health(current_bus().uow, pairing_id)

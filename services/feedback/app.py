@@ -12,12 +12,11 @@ from shared.config import Settings
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env("feedback")
-    app = create_base_app(
+    return create_base_app(
         settings,
         title="Feedback",
         description="Two-way goals, check-ins, the anonymous safety pulse and insights acted upon.",
         blueprints=[blp],
         indexes=store.INDEXES,
+        bus=lambda db: service.build_bus(store.MongoFeedbackUnitOfWork(db)),
     )
-    app.extensions["bus"] = service.build_bus(store.MongoFeedbackUnitOfWork(app.extensions["db"]))
-    return app

@@ -13,12 +13,11 @@ from shared.config import Settings
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env("intake")
-    app = create_base_app(
+    return create_base_app(
         settings,
         title="Intake",
         description="Programs, participants, the org chart, HR imports, consent and erasure.",
         blueprints=[blp],
         indexes=store.INDEXES,
+        bus=lambda db: build_bus(store.MongoIntakeUnitOfWork(db)),
     )
-    app.extensions["intake_bus"] = build_bus(store.MongoIntakeUnitOfWork(app.extensions["db"]))
-    return app

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Response, current_app, jsonify
+from flask import Response, jsonify
 from flask_smorest import Blueprint
 
 from services.matching import schemas
 from services.matching.service import ConflictDeclared, MatchRunRecorded, PairingRecorded, queries
 from services.matching.service import commands as c
 from services.matching.service.access import run_view
+from shared.app import current_bus
 from shared.auth import current_principal, require_roles
 from shared.bus import MessageBus
 from shared.http import page_of, skip_limit
@@ -31,7 +32,7 @@ problems = problem_responses(blp, PROBLEMS)
 
 
 def _bus() -> MessageBus:
-    return current_app.extensions["matching_bus"]
+    return current_bus()
 
 
 def _uow():

@@ -13,12 +13,11 @@ from shared.config import Settings
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env("matching")
-    app = create_base_app(
+    return create_base_app(
         settings,
         title="Matching",
         description="Explainable, constrained, globally optimal pairing of leaders and juniors.",
         blueprints=[blp],
         indexes=store.INDEXES,
+        bus=lambda db: build_bus(store.MongoMatchingUnitOfWork(db)),
     )
-    app.extensions["matching_bus"] = build_bus(store.MongoMatchingUnitOfWork(app.extensions["db"]))
-    return app

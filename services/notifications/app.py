@@ -12,12 +12,11 @@ from shared.config import Settings
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env("notifications")
-    app = create_base_app(
+    return create_base_app(
         settings,
         title="Notifications",
         description="Tells participants and subscribers what happened, once per cause and channel.",
         blueprints=[blp],
         indexes=store.INDEXES,
+        bus=lambda db: service.build_bus(store.MongoNotificationsUnitOfWork(db)),
     )
-    app.extensions["bus"] = service.build_bus(store.MongoNotificationsUnitOfWork(app.extensions["db"]))
-    return app

@@ -7,10 +7,11 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask_smorest import Blueprint
 
 from services.intake.domain import DomainEvent
+from shared.app import current_bus
 from shared.messages import Command
 from shared.openapi import problem_responses
 
@@ -45,11 +46,11 @@ def body_limit(limit: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 def handle(command: Command) -> list[DomainEvent]:
-    return current_app.extensions["intake_bus"].handle(command)
+    return current_bus().handle(command)
 
 
 def uow() -> Any:
-    return current_app.extensions["intake_bus"].uow
+    return current_bus().uow
 
 
 def result(events: list[DomainEvent], kind: type[DomainEvent]) -> Any:

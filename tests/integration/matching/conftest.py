@@ -133,4 +133,4 @@ def matching(settings_for) -> Matching:
     settings = settings_for("matching")
     topics_ready(settings)
     app = create_app(settings)
-    return Matching(settings, app.test_client(), app.extensions["matching_bus"])
+    return Matching(settings, app.test_client(), app.extensions["bus"])
