@@ -12,7 +12,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from shared.config import Settings
-from shared.contracts import CONSUMER_GROUPS, TOPICS, dlq_topic
+from shared.contracts import CONSUMER_GROUPS, TOPIC_CONFIGS, TOPICS, dlq_topic
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,11 @@ def all_topics(settings: Settings) -> list[str]:
     for group, topics in CONSUMER_GROUPS.items():
         names += [dlq_topic(settings.topic(t), group) for t in topics]
     return names
+
+
+def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
+    """Per-topic settings by physical name (e.g. compaction of the contacts topic)."""
+    return {settings.topic(topic): config for topic, config in TOPIC_CONFIGS.items()}
 
 
 def _wait_for_leaders(admin: KafkaAdminClient, topics: list[str], deadline: float) -> None:
@@ -62,9 +67,10 @@ def ensure_topics(
         wanted = [n for n in all_topics(settings) if n not in existing]
         if wanted:
             with contextlib.suppress(TopicAlreadyExistsError):
-                admin.create_topics(
-                    [NewTopic(n, partitions, replication_factor) for n in wanted], timeout_ms=30000
-                )
+                configs = topic_configs(settings)
+                rf = replication_factor
+                new = [NewTopic(n, partitions, rf, topic_configs=configs.get(n)) for n in wanted]
+                admin.create_topics(new, timeout_ms=30000)
             _wait_for_leaders(admin, wanted, deadline)
         return wanted
     finally:

@@ -6,6 +6,7 @@ from shared.contracts import types as _types  # noqa: F401  (registers every eve
 from shared.contracts.payloads import (
     ACCEPTANCE,
     CONSUMER_GROUPS,
+    CONTACTS,
     DECLINE_REASONS,
     END_KINDS,
     FEEDBACK,
@@ -18,6 +19,7 @@ from shared.contracts.payloads import (
     PARTICIPANTS,
     PROGRAM_STATUSES,
     PROGRAMS,
+    TOPIC_CONFIGS,
     TOPICS,
     Acceptance,
     AvailabilityWindow,
@@ -42,6 +44,7 @@ from shared.events.registry import REGISTRY
 __all__ = [
     "ACCEPTANCE",
     "CONSUMER_GROUPS",
+    "CONTACTS",
     "DECLINE_REASONS",
     "END_KINDS",
     "FEEDBACK",
@@ -56,6 +59,7 @@ __all__ = [
     "PROGRAM_STATUSES",
     "REGISTRY",
     "TOPICS",
+    "TOPIC_CONFIGS",
     "Acceptance",
     "AvailabilityWindow",
     "ComponentScores",

@@ -15,14 +15,30 @@ PAIRINGS = "mentoring.pairings.v1"
 MATCH_RUNS = "mentoring.match-runs.v1"
 FEEDBACK = "mentoring.feedback.v1"
 NOTIFICATIONS = "mentoring.notifications.v1"
-TOPICS = (PROGRAMS, PARTICIPANTS, ORGCHART, PAIRINGS, MATCH_RUNS, FEEDBACK, NOTIFICATIONS)
+CONTACTS = "mentoring.contacts.v1"
+TOPICS = (PROGRAMS, PARTICIPANTS, ORGCHART, PAIRINGS, MATCH_RUNS, FEEDBACK, NOTIFICATIONS, CONTACTS)
+
+# Topic-level settings beyond partitions and replicas. Contacts (names, e-mail addresses) are compacted:
+# after an erasure only the ids-only ``contact.erased`` record of the key survives compaction, within
+# max.compaction.lag.ms + segment.ms of the erasure (docs/guide: personal data in Kafka).
+TOPIC_CONFIGS: dict[str, dict[str, str]] = {
+    CONTACTS: {
+        "cleanup.policy": "compact",
+        "segment.ms": "3600000",
+        "max.compaction.lag.ms": "86400000",
+        "min.cleanable.dirty.ratio": "0.01",
+        "delete.retention.ms": "86400000",
+    }
+}
 
 # Which consumer group reads which topics; drives topic + dead-letter topic creation.
 CONSUMER_GROUPS: dict[str, tuple[str, ...]] = {
     "intake": (PARTICIPANTS,),  # its own participants: registration lines feed the org chart
     "matching": (PROGRAMS, PARTICIPANTS, ORGCHART, FEEDBACK),
-    "notifications": (PAIRINGS, FEEDBACK, PARTICIPANTS),
-    "feedback": (PAIRINGS, PARTICIPANTS),
+    # everything that should reach a person or a subscriber, and who they are and how to reach them
+    "notifications": (PROGRAMS, PARTICIPANTS, CONTACTS, PAIRINGS, MATCH_RUNS, FEEDBACK),
+    # admins and reporting chains route pulse escalations; participants map employees to their pairings
+    "feedback": (PROGRAMS, PARTICIPANTS, ORGCHART, PAIRINGS),
 }
 
 PROGRAM_STATUSES = ("draft", "enrolling", "matching", "running", "closed")
@@ -250,15 +266,25 @@ class MatchRunCompleted(Strict):
 
 
 class PairingAtRisk(Strict):
+    """Payload of ``mentoring.feedback.pairing_at_risk.v1`` (key: pairing_id); score and the two ids were
+    added in v1's additive evolution (optional)."""
+
     pairing_id = fields.String(required=True)
     program_id = fields.String(required=True)
-    reason = fields.String(required=True)
+    reason = fields.String(required=True, metadata={"description": "a code, e.g. low_health"})
+    score = fields.Float(load_default=None, allow_none=True, metadata={"description": "health 0-100"})
+    leader_id = fields.String(load_default=None, allow_none=True)
+    junior_id = fields.String(load_default=None, allow_none=True)
 
 
 class NotificationOutcome(Strict):
     notification_id = fields.String(required=True)
-    recipient_id = fields.String(required=True, metadata={"description": "participant id"})
+    recipient_id = fields.String(
+        required=True,
+        metadata={"description": "participant id, an admin's employee id, role:hr, or a webhook endpoint id"},
+    )
     channel = fields.String(required=True, validate=validate.OneOf(("email", "chat", "in_app", "webhook")))
     template = fields.String(required=True)
     cause_event_id = fields.String(required=True)
     error = fields.String(load_default=None, allow_none=True)
+    attempts = fields.Integer(strict=True, load_default=None, allow_none=True)

@@ -4,7 +4,19 @@ the JSON Schemas, AsyncAPI document and docs derive from the registry they fill.
 
 from __future__ import annotations
 
+from shared.contracts.feedback import (
+    CheckInDuePayload,
+    CheckInLoggedPayload,
+    ContactPayload,
+    GoalPayload,
+    InsightPayload,
+    PairingRecoveredPayload,
+    PulseClosedPayload,
+    PulseEscalatedPayload,
+    SurveyDuePayload,
+)
 from shared.contracts.payloads import (
+    CONTACTS,
     FEEDBACK,
     MATCH_RUNS,
     NOTIFICATIONS,
@@ -126,7 +138,80 @@ class MatchRunCompleted(
 class PairingAtRisk(
     PublishedEvent, type="mentoring.feedback.pairing_at_risk.v1", topic=FEEDBACK, schema=PairingAtRiskPayload
 ):
-    """Health signals say: act."""
+    """Pairing health crossed the at-risk threshold: matching requests a rematch, the admin is told."""
+
+
+class PairingRecovered(
+    PublishedEvent,
+    type="mentoring.feedback.pairing_recovered.v1",
+    topic=FEEDBACK,
+    schema=PairingRecoveredPayload,
+):
+    """A pairing that was at risk is healthy again: the at-risk flag clears."""
+
+
+class GoalSet(PublishedEvent, type="mentoring.feedback.goal_set.v1", topic=FEEDBACK, schema=GoalPayload):
+    """A leader's learning goal or a junior's growth goal was set or updated on an active pairing."""
+
+
+class GoalCompleted(
+    PublishedEvent, type="mentoring.feedback.goal_completed.v1", topic=FEEDBACK, schema=GoalPayload
+):
+    """A goal reached its end state (achieved or dropped)."""
+
+
+class CheckInLogged(
+    PublishedEvent, type="mentoring.feedback.checkin_logged.v1", topic=FEEDBACK, schema=CheckInLoggedPayload
+):
+    """A session was logged on a pairing (date and duration; notes stay in feedback)."""
+
+
+class CheckInDue(
+    PublishedEvent, type="mentoring.feedback.checkin_due.v1", topic=FEEDBACK, schema=CheckInDuePayload
+):
+    """A pairing missed its program's check-in cadence: remind both sides."""
+
+
+class SurveyDue(
+    PublishedEvent, type="mentoring.feedback.survey_due.v1", topic=FEEDBACK, schema=SurveyDuePayload
+):
+    """A milestone survey (fit check, midpoint, end) is open for both sides of a pairing."""
+
+
+class InsightRaised(
+    PublishedEvent, type="mentoring.feedback.insight_raised.v1", topic=FEEDBACK, schema=InsightPayload
+):
+    """A junior recorded an insight for their leader."""
+
+
+class InsightActedUpon(
+    PublishedEvent, type="mentoring.feedback.insight_acted_upon.v1", topic=FEEDBACK, schema=InsightPayload
+):
+    """The leader acted upon a junior's insight: the junior is told."""
+
+
+class PulseClosed(
+    PublishedEvent, type="mentoring.feedback.pulse_closed.v1", topic=FEEDBACK, schema=PulseClosedPayload
+):
+    """A safety pulse's window closed; its aggregate is released only with at least k responses."""
+
+
+class PulseEscalated(
+    PublishedEvent, type="mentoring.feedback.pulse_escalated.v1", topic=FEEDBACK, schema=PulseEscalatedPayload
+):
+    """Someone asked to talk to someone: the program admin, or hr where the admin is in the junior's chain."""
+
+
+class ContactUpserted(
+    PublishedEvent, type="mentoring.contact.upserted.v1", topic=CONTACTS, schema=ContactPayload
+):
+    """How to reach a participant (name, work e-mail, locale); compacted topic, key participant_id."""
+
+
+class ContactErased(
+    PublishedEvent, type="mentoring.contact.erased.v1", topic=CONTACTS, schema=ParticipantErasure
+):
+    """The participant was erased: the last record of the key, so compaction drops their contact details."""
 
 
 class NotificationDelivered(
