@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.notifications import service, store
-from services.notifications.api import blp
+from services.notifications.api import BLUEPRINTS
+from services.notifications.service.bus import build_bus
+from services.notifications.store.uow import INDEXES, MongoNotificationsUnitOfWork
 from shared.app import create_base_app
 from shared.config import Settings
 
@@ -16,7 +17,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings,
         title="Notifications",
         description="Tells participants and subscribers what happened, once per cause and channel.",
-        blueprints=[blp],
-        indexes=store.INDEXES,
-        bus=lambda db: service.build_bus(store.MongoNotificationsUnitOfWork(db)),
+        blueprints=BLUEPRINTS,
+        indexes=INDEXES,
+        bus=lambda db: build_bus(MongoNotificationsUnitOfWork(db)),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.notifications.service import ForgetParticipant, RecordNotifications
+from services.notifications.service.notify import ForgetParticipant, RecordNotifications
 from shared.bus import MessageBus
 from shared.contracts import CONSUMER_GROUPS
 from shared.contracts.types import PairingActivated, PairingEnded, PairingPublished, ParticipantErased

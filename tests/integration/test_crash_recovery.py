@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from services.notifications.store import DELIVERIES
+from services.notifications.store.deliveries import DELIVERIES
 from services.notifications.worker import build_worker
 from shared.contracts import NOTIFICATIONS, PAIRINGS
 from shared.events.envelope import make_event

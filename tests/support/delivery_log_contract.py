@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.notifications.domain import Notification
+from services.notifications.domain.pairing_notices import Notification
 from shared.contracts.types import NotificationDelivered
 
 START = datetime(2026, 11, 25, 10, tzinfo=UTC)

@@ -29,8 +29,8 @@ def _matching():
 
 def _notifications():
     from services.notifications import events
-    from services.notifications.service import build_bus
-    from services.notifications.store import MemoryNotificationsUnitOfWork
+    from services.notifications.service.bus import build_bus
+    from services.notifications.store.uow import MemoryNotificationsUnitOfWork
 
     return events, events.handlers(build_bus(MemoryNotificationsUnitOfWork()))
 

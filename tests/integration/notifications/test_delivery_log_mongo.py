@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.notifications.store import INDEXES, MongoDeliveryLog
+from services.notifications.store.deliveries import INDEXES, MongoDeliveryLog
 from tests.support.delivery_log_contract import DeliveryLogContract
 
 pytestmark = pytest.mark.integration

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.notifications.store import MemoryDeliveryLog
+from services.notifications.store.deliveries import MemoryDeliveryLog
 from tests.support.delivery_log_contract import DeliveryLogContract
 
 

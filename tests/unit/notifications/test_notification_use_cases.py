@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.notifications.service import ForgetParticipant, RecordNotifications, build_bus, inbox
-from services.notifications.store import MemoryNotificationsUnitOfWork
+from services.notifications.service.bus import build_bus
+from services.notifications.service.notify import ForgetParticipant, RecordNotifications, inbox
+from services.notifications.store.uow import MemoryNotificationsUnitOfWork
 from shared.contracts.types import NotificationDelivered, PairingAccepted, PairingEnded, PairingPublished
 from tests.support.pairing_payloads import pairing_payload
 

@@ -1,13 +1,12 @@
-"""Notifications' use cases: commands, their handlers, the queries routes read, and the bus that runs them."""
+"""Recording notifications: which messages a cause event produces, kept in the delivery log."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from services.notifications.domain import notifications_for
-from services.notifications.store import NotificationsUnitOfWork
-from shared.bus import MessageBus
+from services.notifications.domain.pairing_notices import notifications_for
+from services.notifications.store.uow import NotificationsUnitOfWork
 from shared.contracts.types import NotificationDelivered
 from shared.messages import Command, DomainEvent, ForgetParticipant, PublishedEvent
 
@@ -43,7 +42,3 @@ def inbox(
 
 
 COMMANDS = {RecordNotifications: record_notifications, ForgetParticipant: forget_recipient}
-
-
-def build_bus(uow: NotificationsUnitOfWork) -> MessageBus[NotificationsUnitOfWork]:
-    return MessageBus("notifications", uow, COMMANDS)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from services.notifications import service
-from services.notifications.schemas import DeliveryPage, InboxQuery
+from services.notifications.schemas.inbox import DeliveryPage, InboxQuery
+from services.notifications.service import notify
 from shared.app import current_bus
 from shared.auth import current_principal, require_roles
 from shared.errors import Forbidden
@@ -24,5 +24,5 @@ def inbox(query: dict, participant_id: str) -> dict:
     if not principal.has_any(("admin", "service")) and principal.subject != participant_id:
         raise Forbidden("a participant can read only their own inbox")
     skip, limit = skip_limit(query)
-    items, total = service.inbox(current_bus().uow, participant_id, skip, limit)
+    items, total = notify.inbox(current_bus().uow, participant_id, skip, limit)
     return page_of(items, total, query["page"], query["page_size"])

@@ -1,5 +1,5 @@
-"""Notifications' database: the delivery log (one document per notification id, so never twice), behind
-a port with a Mongo implementation and an in-memory twin that pass one contract test."""
+"""The delivery log (one document per message id, so never twice), behind a port with a Mongo
+implementation and an in-memory twin that pass one contract test."""
 
 from __future__ import annotations
 
@@ -10,12 +10,10 @@ from typing import Any, Protocol
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 
-from services.notifications.domain import Notification
+from services.notifications.domain.pairing_notices import Notification
 from shared.events.envelope import Event
 from shared.messages import PublishedEvent
 from shared.mongo import IndexSpec
-from shared.mongo import now as stored_now
-from shared.uow import Clock, UnitOfWork
 from shared.versioned import MemoryVersionedStore, MongoVersionedStore
 
 SOURCE = "/services/notifications"
@@ -85,23 +83,3 @@ class MemoryDeliveryLog:
 
     def pending(self) -> list[Event]:
         return self.store.pending()
-
-
-class NotificationsUnitOfWork(UnitOfWork):
-    """What notifications' handlers see: the delivery log and the clock."""
-
-    deliveries: DeliveryLog
-
-
-class MongoNotificationsUnitOfWork(NotificationsUnitOfWork):
-    def __init__(self, db: Database, clock: Clock = stored_now) -> None:
-        super().__init__(clock)
-        self.deliveries = MongoDeliveryLog(db)
-
-
-class MemoryNotificationsUnitOfWork(NotificationsUnitOfWork):
-    """The in-memory twin for use-case tests: no server."""
-
-    def __init__(self, clock: Clock = stored_now) -> None:
-        super().__init__(clock)
-        self.deliveries = MemoryDeliveryLog()

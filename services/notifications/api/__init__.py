@@ -1,0 +1,7 @@
+"""Notifications' HTTP routes: one blueprint per module; the app registers every one listed here."""
+
+from __future__ import annotations
+
+from services.notifications.api import inbox
+
+BLUEPRINTS = [inbox.blp]

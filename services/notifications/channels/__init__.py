@@ -1,0 +1,1 @@
+"""The channels that reach people and systems outside the service: e-mail, chat, webhooks."""

@@ -1,0 +1,1 @@
+"""Notifications' domain: pure rules (messages, routing, rendering, preferences, delivery states)."""

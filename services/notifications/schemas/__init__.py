@@ -1,0 +1,1 @@
+"""HTTP schemas of the notifications API, one module per api module."""

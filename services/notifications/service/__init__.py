@@ -1,0 +1,1 @@
+"""Notifications' use cases: commands and their handlers per module, wired together in ``bus``."""

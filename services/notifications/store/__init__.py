@@ -1,0 +1,1 @@
+"""Notifications' database: one module per store port, wired together in ``uow``."""
