@@ -8,31 +8,20 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 
-from flask import Flask, Response, current_app, g, jsonify, render_template_string, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from flask_smorest import Blueprint
 from kafka.admin import KafkaAdminClient
 from pymongo.database import Database
 
-from shared import auth, metrics, problems
+from shared import apidocs, auth, metrics, problems
 from shared.bus import MessageBus
 from shared.config import Settings
 from shared.logging import configure_logging, request_id_var
 from shared.mongo import CHASSIS_INDEXES, IndexSpec, database_for, ensure_indexes, ping
-from shared.openapi import ProblemApi, ProblemResponsesPlugin, ResourceLinksPlugin, SchemaKeywordsPlugin
+from shared.openapi import api_config, build_api
 
 log = logging.getLogger(__name__)
 ReadinessCheck = Callable[[], None]
-
-DOCS_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ title }} API</title>
-<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
-code{background:#f3f3f3;padding:0 .3em}.m{display:inline-block;width:4.5em;font-weight:600}</style></head>
-<body><h1>{{ title }} API <small>{{ version }}</small></h1>
-<p>Machine-readable spec: <a href="/openapi.json">/openapi.json</a> (OpenAPI {{ openapi }}).
-Authenticate with <code>Authorization: Bearer &lt;JWT&gt;</code>.</p>
-{% for path, ops in paths %}<h3><code>{{ path }}</code></h3><ul>
-{% for method, op in ops %}<li><span class="m">{{ method|upper }}</span>{{ op.get('summary', '') }}
-{% if op.get('description') %}<br><small>{{ op['description'] }}</small>{% endif %}</li>{% endfor %}
-</ul>{% endfor %}</body></html>"""
 
 
 class KafkaProbe:
@@ -63,6 +52,12 @@ class KafkaProbe:
                 raise
             self._ok_until = time.monotonic() + 5
 
+    def close(self) -> None:
+        with self._lock:
+            if self._admin is not None:
+                self._admin.close()
+            self._admin = None
+
 
 def create_base_app(
     settings: Settings,
@@ -78,20 +73,7 @@ def create_base_app(
     configure_logging(settings.service_name, settings.log_level)
     app = Flask(settings.service_name)
     app.config.update(
-        MAX_CONTENT_LENGTH=settings.max_content_length,
-        API_TITLE=title,
-        API_VERSION="v1",
-        OPENAPI_VERSION="3.0.3",
-        OPENAPI_URL_PREFIX="/",
-        OPENAPI_JSON_PATH="openapi.json",
-        API_SPEC_OPTIONS={
-            "info": {"description": description},
-            "components": {
-                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
-            },
-            "security": [{"bearerAuth": []}],
-        },
-        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=settings.max_content_length, JSON_SORT_KEYS=False, **api_config(title, description)
     )
     app.extensions["settings"] = settings
     db: Database = database_for(settings)
@@ -102,8 +84,7 @@ def create_base_app(
         app.extensions["bus"] = bus(db)  # the service's use cases over its Mongo unit of work
 
     metrics.init_app(app, settings.service_name)
-    plugins = [ProblemResponsesPlugin(), SchemaKeywordsPlugin(), ResourceLinksPlugin()]
-    api = ProblemApi(app, spec_kwargs={"extra_plugins": plugins})
+    api = build_api(app)
     problems.init_app(app)  # after Api(): flask-smorest registers its own HTTPException handler
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
@@ -158,16 +139,7 @@ def create_base_app(
     def metrics_endpoint() -> Response:
         return metrics.metrics_response()
 
-    @app.get("/docs")
-    def docs() -> str:
-        spec = api.spec.to_dict()
-        paths = [
-            (p, [(m, op) for m, op in ops.items() if isinstance(op, dict)])
-            for p, ops in spec["paths"].items()
-        ]
-        return render_template_string(
-            DOCS_PAGE, title=title, version="v1", openapi=spec.get("openapi"), paths=paths
-        )
+    apidocs.init_app(app, title)
 
     return app
 

@@ -30,7 +30,7 @@ HTTP_DURATION = Histogram(
 EVENTS_PUBLISHED = Counter("events_published_total", "Events published", ["service", "topic", "type"])
 EVENTS_CONSUMED = Counter(
     "events_consumed_total",
-    "Events consumed, by outcome (processed, duplicate, retried, dead_lettered)",
+    "Events consumed, by outcome (processed, duplicate, ignored, retried, dead_lettered)",
     ["service", "topic", "type", "outcome"],
 )
 EVENT_PROCESSING = Histogram(

@@ -6,9 +6,11 @@ import http
 import re
 
 from apispec import BasePlugin
+from flask import Flask
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
+from shared.auth import declared_roles
 from shared.http import ProblemSchema
 from shared.problems import PROBLEM_JSON
 
@@ -76,6 +78,31 @@ def _link(response: dict, parameter: str, path: str, method: str) -> None:
     }
 
 
+class RolesPlugin(BasePlugin):
+    """States on each operation the roles its ``require_roles`` decorator checks (read from the view, the
+    same declaration the authorisation hook uses): in ``x-roles`` and as the description's last line.
+    An operation whose view has no docstring is summarised by the view's name (``get_match_run``: "Get
+    match run"), so no line of the interactive docs is blank."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__()
+        self.app = app
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        rule = kwargs.get("rule")
+        if rule is None or not operations:
+            return
+        roles = declared_roles(self.app.view_functions.get(rule.endpoint))
+        if roles is None:
+            return  # a public route: nothing to declare
+        line = "**Roles:** " + (", ".join(f"`{r}`" for r in roles) if roles else "any valid token")
+        for operation in operations.values():
+            operation.setdefault("summary", rule.endpoint.rsplit(".", 1)[-1].replace("_", " ").capitalize())
+            operation["x-roles"] = list(roles)
+            description = operation.get("description", "")
+            operation["description"] = f"{description}\n\n{line}" if description else line
+
+
 class SchemaKeywordsPlugin(BasePlugin):
     """Adds the JSON Schema keywords a marshmallow schema declares in ``OPENAPI_KEYWORDS`` (rules marshmallow
     checks in code, such as "at least one field" or "at least one weight above 0"), so that clients and
@@ -85,6 +112,30 @@ class SchemaKeywordsPlugin(BasePlugin):
         schema = kwargs.get("schema")
         schema_class = schema if isinstance(schema, type) else type(schema)
         return dict(getattr(schema_class, "OPENAPI_KEYWORDS", {}))
+
+
+def api_config(title: str, description: str) -> dict:
+    """flask-smorest's settings of a service's OpenAPI document (shared by the app and the docs generator)."""
+    return {
+        "API_TITLE": title,
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "API_SPEC_OPTIONS": {
+            "info": {"description": description},
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+            },
+            "security": [{"bearerAuth": []}],
+        },
+    }
+
+
+def build_api(app: Flask) -> ProblemApi:
+    """The service's Api with every chassis plugin; register blueprints on it afterwards."""
+    plugins = [ProblemResponsesPlugin(), SchemaKeywordsPlugin(), ResourceLinksPlugin(), RolesPlugin(app)]
+    return ProblemApi(app, spec_kwargs={"extra_plugins": plugins})
 
 
 class ProblemApi(Api):

@@ -79,8 +79,9 @@ def init_app(app: Flask) -> None:
             detail = "; ".join(e["message"] for e in errors)
         else:
             detail = error.description if status != 500 else None
-        if status == 413:
-            detail = f"request body exceeds the limit of {app.config.get('MAX_CONTENT_LENGTH')} bytes"
+        limit = request.max_content_length
+        if status == 413 and limit:  # the limit of this route (a bulk upload raises it), not the app-wide one
+            detail = f"request body exceeds this operation's limit of {limit} bytes ({limit / 2**20:g} MiB)"
         response = problem(status, HTTPStatus(status).phrase, detail, errors=errors)
         if status == 405 and getattr(error, "valid_methods", None):
             response.headers["Allow"] = ", ".join(error.valid_methods)

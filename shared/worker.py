@@ -6,11 +6,12 @@ from collections.abc import Callable, Iterable
 
 from pymongo.database import Database
 
+from shared.app import KafkaProbe
 from shared.config import Settings
 from shared.events.consumer import EventConsumer, Handler, HandlerKey
 from shared.events.outbox import OutboxRelay
 from shared.events.producer import EventPublisher
-from shared.mongo import CHASSIS_INDEXES, IndexSpec, database_for, ensure_indexes
+from shared.mongo import CHASSIS_INDEXES, IndexSpec, database_for, ensure_indexes, ping
 from shared.runtime import WorkerParts
 
 
@@ -32,4 +33,7 @@ def build_service_worker(
         consumer = EventConsumer(settings, group, list(topics), handlers(db, publisher), db, publisher)
     collections = [db[name] for name in outbox_collections]
     relay = OutboxRelay(settings.service_name, collections, publisher) if collections else None
-    return WorkerParts(consumer=consumer, relay=relay, closers=[publisher.close])
+    kafka = KafkaProbe(settings)
+    readiness = {"mongodb": lambda: ping(db), "kafka": kafka}
+    closers = [publisher.close, kafka.close]
+    return WorkerParts(consumer=consumer, relay=relay, closers=closers, readiness=readiness)

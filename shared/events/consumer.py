@@ -34,6 +34,10 @@ from shared.projection import event_time
 log = logging.getLogger(__name__)
 Handler = Callable[[Event], None]
 HandlerKey = str | type  # a registered type name or a published event class (shared.contracts.types)
+# The ``outcome`` label of events_consumed_total, as docs/contracts.md lists it (a test compares): handled;
+# already handled (duplicate); of a type this group has no handler for (ignored); failed once and tried
+# again (retried); sent to the dead-letter topic.
+OUTCOMES = ("processed", "duplicate", "ignored", "retried", "dead_lettered")
 
 
 class BatchHandler:

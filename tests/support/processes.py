@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-from shared.config import SERVICES, Settings
+from shared.config import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -52,7 +52,7 @@ class ServiceProcesses:
 
     def start(self, timeout_s: float = 60.0) -> ServiceProcesses:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        for service in SERVICES:
+        for service in self.settings:  # the services given: every one, or those a test needs
             self.api_ports[service], self.worker_ports[service] = free_port(), free_port()
             env = self._env(service)
             for process, extra in (
@@ -73,8 +73,8 @@ class ServiceProcesses:
                 log.close()
                 self.names.append(f"{service}-{process}")
         deadline = time.monotonic() + timeout_s
-        pending = {f"{s}-api": f"{self.api_url(s)}/readyz" for s in SERVICES}
-        pending |= {f"{s}-worker": f"{self.worker_url(s)}/healthz" for s in SERVICES}
+        pending = {f"{s}-api": f"{self.api_url(s)}/readyz" for s in self.settings}
+        pending |= {f"{s}-worker": f"{self.worker_url(s)}/healthz" for s in self.settings}
         while pending and time.monotonic() < deadline:
             for name, url in list(pending.items()):
                 try:

@@ -1,10 +1,11 @@
-"""Program routes: create, list, read, change, move along the lifecycle, purge, and HR's people import."""
+"""Program routes: create, list, read, change, move along the lifecycle and purge (HR's people import of a
+program: ``imports``)."""
 
 from __future__ import annotations
 
 from services.intake import schemas
-from services.intake.api.common import BULK_BODY_LIMIT, blp, body_limit, handle, problems, result, uow
-from services.intake.domain import ImportCompleted, ProgramPurged, ProgramRecorded
+from services.intake.api.common import blp, handle, problems, result, uow
+from services.intake.domain import ProgramPurged, ProgramRecorded
 from services.intake.service import commands, queries
 from shared.auth import current_principal, require_roles
 from shared.http import page_of, skip_limit
@@ -88,20 +89,3 @@ def purge_program(program_id: str) -> dict:
     """
     purged = result(handle(commands.PurgeProgram(program_id, current_principal())), ProgramPurged)
     return {"program_id": program_id, "erased": purged.erased, "purged_at": purged.purged_at}
-
-
-@blp.post("/programs/<program_id>/imports")
-@require_roles("hr", "admin")
-@body_limit(BULK_BODY_LIMIT)
-@blp.arguments(schemas.ImportUploadSchema, location="files")
-@blp.response(200, schemas.ImportReportSchema)
-@problems(401, 403, 404, 409, 413, 422)
-def import_participants(files: dict, program_id: str) -> dict:
-    """Import participants from a CSV file (hr or the program's admins)
-
-    Every row is validated; the report lists accepted, updated, unchanged and rejected rows (row number,
-    field, reason). Upserts by employee id: re-importing the same file changes nothing and emits no events.
-    A ``manager_id`` column feeds the org chart. Columns: see ``services/intake/domain/importer/``.
-    """
-    command = commands.ImportParticipants(program_id, files["file"].read(), current_principal())
-    return result(handle(command), ImportCompleted).report

@@ -38,6 +38,14 @@ class RulesSchema(StrictSchema):
 
 
 class ProgramCreateSchema(StrictSchema):
+    # at least one curated or custom focus area (checked in ``_check_program_consistency``)
+    OPENAPI_KEYWORDS: ClassVar[dict[str, Any]] = {
+        "anyOf": [
+            {"required": ["focus_areas"], "properties": {"focus_areas": {"minItems": 1}}},
+            {"required": ["custom_focus_areas"], "properties": {"custom_focus_areas": {"minItems": 1}}},
+        ]
+    }
+
     name = fields.String(required=True, validate=validate.Length(min=1, max=program_rules.MAX_NAME))
     focus_areas = fields.List(
         fields.String(

@@ -19,7 +19,7 @@ def test_every_route_documents_its_summary_request_response_and_problem_response
         for method, op in ops.items()
         if method in ("get", "post", "put", "patch", "delete")
     ]
-    assert len(operations) == 18
+    assert len(operations) == 19
     for method, path, op in operations:
         where = f"{method.upper()} {path}"
         assert op.get("summary"), where
