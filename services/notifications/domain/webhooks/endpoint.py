@@ -4,8 +4,8 @@ health (failing since when, disabled why)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.contracts import types as _contract  # noqa: F401  (registers every published type)
@@ -53,7 +53,6 @@ class Endpoint:
     disabled_reason: str | None = None
     disabled_at: datetime | None = None
     failing_since: datetime | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
 
     def wants(self, event_type: str, program_id: str | None) -> bool:
         """An enabled endpoint receives its subscribed types, of its program when it names one."""
@@ -114,7 +113,6 @@ class Endpoint:
             "disabled_reason": self.disabled_reason,
             "disabled_at": self.disabled_at,
             "failing_since": self.failing_since,
-            "metadata": dict(self.metadata),
         }
 
     @classmethod
@@ -126,7 +124,9 @@ class Endpoint:
             created_by=record["created_by"],
             created_at=_aware(record["created_at"]),
             secrets=tuple(
-                Secret(s["value"], _aware(s["created_at"]), _aware(s["expires_at"]) if s["expires_at"] else None)
+                Secret(
+                    s["value"], _aware(s["created_at"]), _aware(s["expires_at"]) if s["expires_at"] else None
+                )
                 for s in record["secrets"]
             ),
             description=record.get("description") or "",
@@ -135,12 +135,14 @@ class Endpoint:
             disabled_reason=record.get("disabled_reason"),
             disabled_at=_aware(record["disabled_at"]) if record.get("disabled_at") else None,
             failing_since=_aware(record["failing_since"]) if record.get("failing_since") else None,
-            metadata=dict(record.get("metadata") or {}),
         )
+
+
+def _secret(record: dict[str, Any]) -> Secret:
+    expires = record.get("expires_at")
+    return Secret(record["value"], _aware(record["created_at"]), _aware(expires) if expires else None)
 
 
 def _aware(moment: datetime) -> datetime:
     """Mongo hands datetimes back naive (UTC); compare them as aware ones."""
-    from datetime import UTC
-
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

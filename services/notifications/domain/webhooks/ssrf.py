@@ -26,8 +26,8 @@ def address_refusal(address: IPAddress) -> str | None:
         ("link-local", address.is_link_local),
         ("unspecified", address.is_unspecified),
         ("multicast", address.is_multicast),
-        ("private", address.is_private),
         ("reserved", address.is_reserved),
+        ("private", address.is_private),
     ):
         if test:
             return reason
@@ -56,7 +56,9 @@ def url_refusal(url: str, allowed_hosts: Collection[str], resolve: Resolver) -> 
         addresses = [ipaddress.ip_address(host)]
     except ValueError:
         try:
-            addresses = [ipaddress.ip_address(a.split("%")[0]) for a in resolve(host, port or SCHEMES[scheme])]
+            addresses = [
+                ipaddress.ip_address(a.split("%")[0]) for a in resolve(host, port or SCHEMES[scheme])
+            ]
         except OSError as error:
             return f"host {host} does not resolve: {error}"
     if not addresses:
@@ -64,5 +66,5 @@ def url_refusal(url: str, allowed_hosts: Collection[str], resolve: Resolver) -> 
     for address in addresses:
         reason = address_refusal(address)
         if reason is not None:
-            return f"host {host} resolves to a {reason} address ({address}); only public addresses are allowed"
+            return f"host {host} resolves to {address} ({reason}); only public addresses are allowed"
     return None
