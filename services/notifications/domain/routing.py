@@ -271,7 +271,9 @@ TEMPLATE_NAMES = (
 )
 
 
-def routes_for(kind: type[PublishedEvent], data: Mapping[str, Any], program: Mapping[str, Any] | None) -> list[Route]:
+def routes_for(
+    kind: type[PublishedEvent], data: Mapping[str, Any], program: Mapping[str, Any] | None
+) -> list[Route]:
     """The messages ``kind`` asks for, given the program it belongs to (its admins); [] for a known event
     that tells nobody. ``KeyError`` for a type this table does not know (the caller counts it)."""
     return ROUTES[kind](data, program)
