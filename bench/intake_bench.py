@@ -144,13 +144,14 @@ def people_csv(rows: int, seed: int = 7, prefix: str = "I") -> str:
     """A valid, seeded CSV of ``rows`` people in the importer's format (about one leader in four); employee
     ids are ``prefix`` + 7 digits."""
     from services.intake.domain.importer import COLUMNS
+    from services.intake.domain.participants import CONTACT_FIELDS
     from shared.vocabulary import FOCUS_AREAS, GROWTH_GOALS
 
     rng = random.Random(seed)
     topics, goals = sorted(FOCUS_AREAS), sorted(GROWTH_GOALS)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow([name for name in COLUMNS if name not in CONTACT_FIELDS])  # the columns filled below
     for number in range(rows):
         leader = number % 4 == 0
         day, start = rng.randrange(5), rng.randrange(8, 15)

@@ -25,7 +25,9 @@ def register_participant(body: dict) -> dict:
 
     hr and the program's admins enrol anyone; a participant enrols only themself. Emits
     ``mentoring.participant.registered.v1``; intake's worker then adds a new or changed reporting line to
-    the org chart (``mentoring.orgchart.employee_upserted.v1``).
+    the org chart (``mentoring.orgchart.employee_upserted.v1``). Contact details (``display_name``,
+    ``email``, ``locale``; optional) are not in that event: when given they are published as
+    ``mentoring.contact.upserted.v1`` on the compacted ``mentoring.contacts.v1`` topic.
     """
     return _participant(commands.RegisterParticipant(body, current_principal()))
 
@@ -60,10 +62,12 @@ def get_participant(participant_id: str) -> dict:
 @blp.response(200, schemas.ParticipantSchema)
 @problems(401, 403, 404, 409, 422)
 def update_participant(body: dict, participant_id: str) -> dict:
-    """Change a participant's profile
+    """Change a participant's profile or contact details
 
     The participant themself, hr or the program's admins. Emits ``mentoring.participant.updated.v1``
-    when something changed.
+    when a profile field changed and ``mentoring.contact.upserted.v1`` (compacted contacts topic) when
+    ``display_name``, ``email`` or ``locale`` changed; nothing when nothing changed. ``null`` clears a
+    contact detail.
     """
     return _participant(commands.UpdateParticipant(participant_id, body, current_principal()))
 
@@ -114,8 +118,10 @@ def update_consent(body: dict, participant_id: str) -> dict:
 def erase_participant(participant_id: str) -> dict:
     """Erase a participant (GDPR)
 
-    Every personal field is deleted; only the ids and the status remain. Emits
-    ``mentoring.participant.erased.v1`` (ids only), which every service honours. Repeating it is harmless.
+    Every personal field, contact details included, is deleted; only the ids and the status remain. Emits
+    ``mentoring.participant.erased.v1`` (ids only), which every service honours, and
+    ``mentoring.contact.erased.v1`` (ids only) as the last record of the person on the compacted contacts
+    topic. Repeating it is harmless.
     """
     return _participant(commands.EraseParticipant(participant_id, current_principal()))
 

@@ -3,6 +3,8 @@ pymongo or kafka."""
 
 from .errors import Conflict, InvalidInput, InvalidTransition, InvalidValue
 from .events import (
+    ContactErased,
+    ContactUpserted,
     DomainEvent,
     ImportCompleted,
     OrgChartEmployeeUpserted,
@@ -28,6 +30,8 @@ __all__ = [
     "ALLOWED_TRANSITIONS",
     "Conflict",
     "Consent",
+    "ContactErased",
+    "ContactUpserted",
     "DomainEvent",
     "ImportCompleted",
     "InvalidInput",

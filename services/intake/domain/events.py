@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from shared.contracts.types import (
+    ContactErased,
+    ContactUpserted,
     OrgChartEmployeeUpserted,
     ParticipantErased,
     ParticipantRegistered,
@@ -20,6 +22,8 @@ from shared.contracts.types import (
 from shared.messages import DomainEvent, PublishedEvent
 
 __all__ = [
+    "ContactErased",
+    "ContactUpserted",
     "DomainEvent",
     "ImportCompleted",
     "OrgChartEmployeeUpserted",

@@ -1,4 +1,4 @@
-"""Participant bodies (enrol, profile change, withdrawal, consent), list arguments and responses.
+"""Participant bodies (enrol, profile and contact change, withdrawal, consent), list arguments and responses.
 
 Membership of a program's own custom areas needs the program, so the domain checks topics against it; these
 schemas check only that a topic looks like a term.
@@ -11,6 +11,13 @@ from typing import Any, ClassVar
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from services.intake.domain import participants as participant_rules
+from services.intake.domain.participants.contact import (
+    MAX_DISPLAY_NAME,
+    MAX_EMAIL,
+    check_display_name,
+    check_email,
+    check_locale,
+)
 from services.intake.domain.validation import (
     CAPACITY_MAX,
     CAPACITY_MIN,
@@ -31,7 +38,7 @@ from services.intake.schemas.common import (
     term_list,
 )
 from services.intake.schemas.programs import PageArgsSchema
-from shared.contracts.payloads import HHMM_PATTERN, ID_LENGTH
+from shared.contracts.payloads import HHMM_PATTERN, ID_LENGTH, LANGUAGE_TAG_PATTERN
 from shared.http import PageSchema, StrictSchema
 from shared.vocabulary import ROLES
 
@@ -91,6 +98,27 @@ class _ProfileFields(StrictSchema):
         validate=validate.Range(CAPACITY_MIN, CAPACITY_MAX, error="must be from {min} to {max}"),
     )
     manager_id = employee_id_field(allow_none=True)
+    display_name = fields.String(
+        allow_none=True,
+        validate=[validate.Length(max=MAX_DISPLAY_NAME), domain_check(check_display_name)],
+        metadata={"description": "how messages address the person, e.g. `Ana Silva` (contact detail)"},
+    )
+    email = fields.String(
+        allow_none=True,
+        validate=[validate.Length(max=MAX_EMAIL), domain_check(check_email)],
+        metadata={
+            "format": "email",
+            "description": "work e-mail address, e.g. `ana.silva@example.com` (contact detail)",
+        },
+    )
+    locale = fields.String(
+        allow_none=True,
+        validate=domain_check(check_locale),
+        metadata={
+            "pattern": LANGUAGE_TAG_PATTERN,
+            "description": "preferred locale of messages, BCP 47, e.g. `en`, `fr`, `de` (contact detail)",
+        },
+    )
 
     @validates("availability")
     def _no_overlap(self, value: list[dict[str, Any]], **_: Any) -> None:
@@ -163,7 +191,10 @@ class ParticipantListArgsSchema(PageArgsSchema):
 
 
 class ParticipantSchema(Schema):
-    """A participant as the API returns it; an erased participant shows only its ids and status."""
+    """A participant as the API returns it; an erased participant shows only its ids and status.
+
+    ``display_name``, ``email`` and ``locale`` are contact details: kept in intake and published only on
+    the compacted contacts topic, never in the participant events."""
 
     participant_id = fields.String()
     program_id = fields.String()
@@ -181,6 +212,9 @@ class ParticipantSchema(Schema):
     availability = fields.List(fields.Nested(AvailabilityWindowSchema))
     capacity = fields.Integer(allow_none=True)
     manager_id = fields.String(allow_none=True)
+    display_name = fields.String(allow_none=True)
+    email = fields.String(allow_none=True, metadata={"format": "email"})
+    locale = fields.String(allow_none=True)
     consent = fields.Nested(ConsentSchema, allow_none=True)
     status = fields.String(validate=validate.OneOf(participant_rules.STATUSES))
     withdrawal_reason = fields.String(allow_none=True)

@@ -105,6 +105,9 @@ def people_csv(rows: int, seed: int = 7) -> str:
                 f"E{rng.randrange(0, 10):06d}",
                 "yes",
                 "yes",
+                f"Person {number + 10}",
+                f"person.{number + 10}@example.com",
+                rng.choice(("en", "fr", "de")),
             ]
         )
     return out.getvalue()

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from services.intake.domain import Participant, Program, diff_org_charts
 from services.intake.domain.importer import import_participants
-from shared.contracts import ORGCHART, PARTICIPANTS, PROGRAMS, REGISTRY
+from shared.contracts import CONTACTS, ORGCHART, PARTICIPANTS, PROGRAMS, REGISTRY
 
-INTAKE_TOPICS = (PROGRAMS, PARTICIPANTS, ORGCHART)
+INTAKE_TOPICS = (PROGRAMS, PARTICIPANTS, ORGCHART, CONTACTS)
+CONTACT = {"display_name": "Ana Silva", "email": "ana.silva@example.com", "locale": "pt-PT"}
 
 
 def journey(program, leader_values, junior_values, now, make_people_csv):
-    """One of everything: lifecycle, enrolment, changes, withdrawal, consent, erasure, org chart, import."""
+    """One of everything: lifecycle, enrolment, changes (contact details too), withdrawal, consent,
+    erasure, org chart, import."""
     values = {k: getattr(program, k) for k in ("name", "focus_areas", "custom_focus_areas", "starts_on")}
     program, events = Program.create("prog-2", **values, ends_on=program.ends_on, admins=["E1"], now=now)
     events += program.update({"rules": {"min_seniority_gap": 4}}, now=now)
@@ -19,6 +21,7 @@ def journey(program, leader_values, junior_values, now, make_people_csv):
     junior, registered_junior = Participant.register(program, "part-2", junior_values, now=now)
     events += registered + registered_junior
     events += leader.update({"level": 11, "availability": []}, program, now=now)
+    events += leader.update(CONTACT, program, now=now)
     events += leader.withdraw(None, now=now)
     events += leader.reenrol(program, now=now)
     events += junior.update_consent(matching=False, now=now)

@@ -9,6 +9,7 @@ import pytest
 
 from services.intake.domain import (
     Conflict,
+    ContactErased,
     InvalidInput,
     Participant,
     ParticipantErased,
@@ -195,12 +196,16 @@ def test_withdraw_then_reenrol_round_trip(program, leader_values, now):
         leader.reenrol(program, now=now)
 
 
-def test_erasure_keeps_only_ids_and_emits_an_ids_only_event(program, leader_values, now):
+def test_erasure_keeps_only_ids_and_emits_ids_only_events_for_participants_and_contacts(
+    program, leader_values, now
+):
     leader, _ = register(program, leader_values, now)
     events = leader.erase(now=now)
-    assert [type(e) for e in events] == [ParticipantErased]
-    assert events[0].data == {"participant_id": "part-1", "program_id": program.program_id}
-    assert events[0].schema().validate(events[0].data) == {}
+    assert [type(e) for e in events] == [ParticipantErased, ContactErased]
+    for event in events:
+        assert event.key == "part-1"
+        assert event.data == {"participant_id": "part-1", "program_id": program.program_id}
+        assert event.schema().validate(event.data) == {}
     record = leader.to_record()
     personal = {k: v for k, v in record.items() if k not in {"participant_id", "program_id", "status"}}
     assert all(value in (None, []) or isinstance(value, type(now)) for value in personal.values())
@@ -221,7 +226,7 @@ def test_erasing_twice_emits_nothing_and_erased_participants_refuse_changes(prog
 def test_withdrawing_data_processing_consent_erases_the_participant(program, junior_values, now):
     junior, _ = register(program, junior_values, now)
     events = junior.update_consent(data_processing=False, now=now)
-    assert [type(e) for e in events] == [ParticipantErased]
+    assert [type(e) for e in events] == [ParticipantErased, ContactErased]
     assert junior.employee_id is None
 
 

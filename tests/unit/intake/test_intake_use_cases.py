@@ -135,9 +135,10 @@ def test_withdrawing_consent_to_matching_withdraws_the_participant(bus, leader_v
 def test_erasure_keeps_only_ids_and_drops_pending_personal_events(bus, leader_values):
     participant_id = enrol(bus, create_program(bus), leader_values)
     events = bus.handle(c.EraseParticipant(participant_id, HR))
-    assert types(events) == [contract.ParticipantErased, ParticipantRecorded]
+    assert types(events) == [contract.ParticipantErased, contract.ContactErased, ParticipantRecorded]
     assert bus.uow.participants.load(participant_id).record["employee_id"] is None
-    assert [e.type for e in bus.uow.participants.pending()] == [contract.ParticipantErased.type]
+    pending = [e.type for e in bus.uow.participants.pending()]
+    assert pending == [contract.ParticipantErased.type, contract.ContactErased.type]
     assert types(bus.handle(c.EraseParticipant(participant_id, HR))) == [ParticipantRecorded]
 
 

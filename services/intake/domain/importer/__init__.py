@@ -23,6 +23,9 @@ capacity                   no        juniors only, 1-5; blank = the program's de
 manager_id                 no        employee id of the manager (feeds the org chart)
 consent_matching           no        ``yes``/``no`` (also true/false, 1/0); blank or absent = yes
 consent_data_processing    no        as above; ``no`` rejects the row (consent is withdrawn per person)
+display_name               no        how messages address the person (≤ 120 characters)
+email                      no        work e-mail address, e.g. ``ana.silva@example.com``
+locale                     no        preferred locale of messages, BCP 47, e.g. ``en``, ``fr``, ``de``
 =========================  ========  =================================================================
 
 Rows are numbered as records with the header as row 1 (the line number when no cell spans lines).
@@ -30,7 +33,8 @@ Every row is validated with the same rules as ``POST /v1/participants``; a row w
 whole (all its errors reported as ``{row, field, reason}``) and nothing of it is applied. An employee id
 that appears on several rows rejects every one of those rows. For people already in the program, only the
 columns present in the file are compared; an identical row is ``unchanged`` and emits no event, so
-re-importing a file changes nothing.
+re-importing a file changes nothing. Contact details never travel on the participants topic: a row that
+sets or changes them publishes ``contact.upserted`` on the compacted contacts topic instead.
 """
 
 from services.intake.domain.importer.cells import COLUMNS, MAX_ROWS, REQUIRED_COLUMNS, decode_upload

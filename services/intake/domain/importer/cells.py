@@ -9,11 +9,12 @@ from typing import Any
 
 from services.intake.domain.errors import InvalidValue
 from services.intake.domain.importer.report import ImportFileError
-from services.intake.domain.participants import IDENTITY_FIELDS, PROFILE_FIELDS
+from services.intake.domain.participants import CONTACT_FIELDS, IDENTITY_FIELDS, PROFILE_FIELDS
 
 LIST_SEPARATOR = ";"
 MAX_ROWS = 50_000
-COLUMNS = (*IDENTITY_FIELDS, *PROFILE_FIELDS, "consent_matching", "consent_data_processing")
+# Contact details (optional) come last: the matching profile and consent first, then how to reach the person.
+COLUMNS = (*IDENTITY_FIELDS, *PROFILE_FIELDS, "consent_matching", "consent_data_processing", *CONTACT_FIELDS)
 REQUIRED_COLUMNS = ("employee_id", "role", "level", "timezone", "languages")
 LIST_COLUMNS = frozenset(("languages", "topics_to_learn", "topics_to_teach", "growth_goals", "strengths"))
 CONSENT_COLUMNS = ("consent_matching", "consent_data_processing")

@@ -25,7 +25,7 @@ from services.intake.domain.importer.report import (
     ParticipantChange,
     RowRejection,
 )
-from services.intake.domain.participants import PROFILE_FIELDS, Participant
+from services.intake.domain.participants import CONTACT_FIELDS, PROFILE_FIELDS, Participant
 from services.intake.domain.programs import Program
 
 
@@ -61,7 +61,7 @@ def import_participants(
     report = ImportReport()
     changes: list[ParticipantChange] = []
     managers: dict[str, str | None] = {}
-    profile_columns = [name for name in PROFILE_FIELDS if name in index]
+    profile_columns = [name for name in (*PROFILE_FIELDS, *CONTACT_FIELDS) if name in index]
     for number, cells in enumerate(records, start=2):
         if not any(cell.strip() for cell in cells):
             continue  # blank line

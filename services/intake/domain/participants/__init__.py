@@ -1,6 +1,8 @@
 """The Participant aggregate (``participant``) and what a participant tells intake (``profile``: roles,
-statuses, profile fields, consent and the checks of a profile against its program)."""
+statuses, profile fields, consent and the checks of a profile against its program; ``contact``: how to
+reach them)."""
 
+from services.intake.domain.participants.contact import CONTACT_FIELDS, clean_contact
 from services.intake.domain.participants.participant import Participant
 from services.intake.domain.participants.profile import (
     CONSENT_WITHDRAWN_REASON,
@@ -21,6 +23,7 @@ from services.intake.domain.participants.profile import (
 
 __all__ = [
     "CONSENT_WITHDRAWN_REASON",
+    "CONTACT_FIELDS",
     "ENROLLED",
     "ERASED",
     "IDENTITY_FIELDS",
@@ -34,5 +37,6 @@ __all__ = [
     "WITHDRAWN",
     "Consent",
     "Participant",
+    "clean_contact",
     "clean_profile",
 ]

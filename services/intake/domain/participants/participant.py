@@ -10,12 +10,15 @@ from typing import Any
 
 from services.intake.domain.errors import Conflict, InvalidInput, InvalidValue
 from services.intake.domain.events import (
+    ContactErased,
+    ContactUpserted,
     DomainEvent,
     ParticipantErased,
     ParticipantRegistered,
     ParticipantUpdated,
     ParticipantWithdrawn,
 )
+from services.intake.domain.participants.contact import CONTACT_FIELDS, clean_contact
 from services.intake.domain.participants.profile import (
     CONSENT_WITHDRAWN_REASON,
     ENROLLED,
@@ -32,10 +35,16 @@ from services.intake.domain.participants.profile import (
 from services.intake.domain.programs import Program
 from services.intake.domain.validation import check_text
 
+CHANGEABLE_FIELDS = (*PROFILE_FIELDS, *CONTACT_FIELDS)
+
 
 @dataclass
 class Participant:
-    """One person's enrolment in one program; erasure keeps only ``participant_id``, ``program_id``."""
+    """One person's enrolment in one program; erasure keeps only ``participant_id``, ``program_id``.
+
+    Contact details (``display_name``, ``email``, ``locale``) are kept here and published only on the
+    compacted contacts topic (``contact_payload``), never in the participant events (``payload``).
+    """
 
     participant_id: str
     program_id: str
@@ -53,6 +62,9 @@ class Participant:
     availability: list[dict[str, Any]] = field(default_factory=list)
     capacity: int | None = None
     manager_id: str | None = None
+    display_name: str | None = None
+    email: str | None = None
+    locale: str | None = None
     consent: Consent | None = None
     status: str = ENROLLED
     withdrawal_reason: str | None = None
@@ -76,10 +88,12 @@ class Participant:
             consent = check_consent(values.get("consent"))
         except InvalidValue as error:
             errors["consent"] = [str(error)]
-        try:
-            profile = clean_profile(values, program)
-        except InvalidInput as error:
-            errors = {**error.errors, **errors}
+        profile: dict[str, Any] = {}
+        for clean in (clean_profile, lambda raw, _: clean_contact(raw)):
+            try:
+                profile.update(clean(values, program))
+            except InvalidInput as error:
+                errors = {**error.errors, **errors}
         if errors:
             raise InvalidInput(errors)
         participant = cls(
@@ -90,18 +104,30 @@ class Participant:
             registered_at=now,
             updated_at=now,
         )
-        return participant, [ParticipantRegistered(key=participant_id, data=participant.payload())]
+        events: list[DomainEvent] = [ParticipantRegistered(key=participant_id, data=participant.payload())]
+        if participant.has_contact:
+            events.append(participant._contact_upserted())
+        return participant, events
 
     @property
     def is_erased(self) -> bool:
         return self.status == ERASED
+
+    @property
+    def has_contact(self) -> bool:
+        return any(getattr(self, name) is not None for name in CONTACT_FIELDS)
+
+    def contact(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in CONTACT_FIELDS}
 
     def profile(self) -> dict[str, Any]:
         """Identity and profile fields as plain values (what ``clean_profile`` returns)."""
         return {name: getattr(self, name) for name in (*IDENTITY_FIELDS, *PROFILE_FIELDS)}
 
     def update(self, changes: Mapping[str, Any], program: Program, *, now: datetime) -> list[DomainEvent]:
-        """Change profile fields; all-or-nothing; ``ParticipantUpdated`` only when a value changed."""
+        """Change profile and contact fields; all-or-nothing. ``ParticipantUpdated`` only when a profile
+        value changed, ``ContactUpserted`` only when a contact detail did (a new level re-publishes no
+        e-mail address, a new address tells matching nothing)."""
         self._refuse_if_erased()
         if not program.accepts_participants:
             raise Conflict(f"program {program.program_id} is closed; its participants cannot change")
@@ -111,18 +137,34 @@ class Participant:
                 errors[key] = ["cannot be changed; withdraw and enrol again instead"]
             elif key == "consent":
                 errors[key] = ["consent changes go through the consent endpoint"]
-            elif key not in PROFILE_FIELDS:
-                errors[key] = [f"unknown field; expected one of {', '.join(PROFILE_FIELDS)}"]
+            elif key not in CHANGEABLE_FIELDS:
+                errors[key] = [f"unknown field; expected one of {', '.join(CHANGEABLE_FIELDS)}"]
         if errors:
             raise InvalidInput(errors)
-        merged = {**self.profile(), **changes}
-        clean = clean_profile(merged, program)
-        if all(getattr(self, name) == value for name, value in clean.items()):
-            return []
-        for name, value in clean.items():
-            setattr(self, name, value)
-        self.updated_at = now
-        return [ParticipantUpdated(key=self.participant_id, data=self.payload())]
+        profile_changes = {k: v for k, v in changes.items() if k not in CONTACT_FIELDS}
+        clean, contact = {}, {}
+        try:
+            clean = clean_profile({**self.profile(), **profile_changes}, program)
+        except InvalidInput as error:
+            errors.update(error.errors)
+        try:
+            contact = clean_contact(changes)
+        except InvalidInput as error:
+            errors.update(error.errors)
+        if errors:
+            raise InvalidInput(errors)
+        events: list[DomainEvent] = []
+        if any(getattr(self, name) != value for name, value in clean.items()):
+            for name, value in clean.items():
+                setattr(self, name, value)
+            events.append(ParticipantUpdated(key=self.participant_id, data=self.payload()))
+        if any(getattr(self, name) != value for name, value in contact.items()):
+            for name, value in contact.items():
+                setattr(self, name, value)
+            events.append(self._contact_upserted())
+        if events:
+            self.updated_at = now
+        return events
 
     def withdraw(self, reason: str | None = None, *, now: datetime) -> list[DomainEvent]:
         """Leave the program (matching drops them); the profile is kept so they can re-enrol."""
@@ -183,18 +225,16 @@ class Participant:
         """GDPR erasure: drop every personal field, keep only the ids; erasing twice emits nothing."""
         if self.is_erased:
             return []
-        for name in (*IDENTITY_FIELDS, *PROFILE_FIELDS, "withdrawal_reason"):
+        for name in (*IDENTITY_FIELDS, *PROFILE_FIELDS, *CONTACT_FIELDS, "withdrawal_reason"):
             default = [] if isinstance(getattr(self, name), list) else None
             setattr(self, name, default)
         self.consent = None
         self.status = ERASED
         self.erased_at = self.updated_at = now
-        return [
-            ParticipantErased(
-                key=self.participant_id,
-                data={"participant_id": self.participant_id, "program_id": self.program_id},
-            )
-        ]
+        ids = {"participant_id": self.participant_id, "program_id": self.program_id}
+        # contact.erased always (even with no contact on record): the last record of the key on the
+        # compacted topic is then ids only, whatever an earlier upsert or a replayed one carried.
+        return [ParticipantErased(key=self.participant_id, data=ids), ContactErased(self.participant_id, ids)]
 
     def _withdrawn_event(self) -> ParticipantWithdrawn:
         # Ids and a reason code only: consumers drop the person from matching; the profile and any free-text
@@ -231,10 +271,23 @@ class Participant:
             "status": self.status,
         }
 
+    def contact_payload(self) -> dict[str, Any]:
+        """The ``contact.upserted`` payload (ContactPayload): ids and how to reach the person."""
+        return {
+            "participant_id": self.participant_id,
+            "program_id": self.program_id,
+            "employee_id": self.employee_id,
+            **self.contact(),
+        }
+
+    def _contact_upserted(self) -> ContactUpserted:
+        return ContactUpserted(key=self.participant_id, data=self.contact_payload())
+
     def to_record(self) -> dict[str, Any]:
-        """Payload plus bookkeeping, for a repository to store."""
+        """Payload plus contact details and bookkeeping, for a repository to store."""
         return {
             **self.payload(),
+            **self.contact(),
             "withdrawal_reason": self.withdrawal_reason,
             "registered_at": self.registered_at,
             "updated_at": self.updated_at,

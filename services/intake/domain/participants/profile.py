@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.intake.domain.errors import InvalidInput, InvalidValue
+from services.intake.domain.participants.contact import CONTACT_FIELDS
 from services.intake.domain.programs import Program
 from services.intake.domain.validation import (
     check_availability,
@@ -42,7 +43,7 @@ PROFILE_FIELDS = (
     "manager_id",
 )
 IDENTITY_FIELDS = ("employee_id", "role")
-REGISTRATION_FIELDS = (*IDENTITY_FIELDS, *PROFILE_FIELDS, "consent")
+REGISTRATION_FIELDS = (*IDENTITY_FIELDS, *CONTACT_FIELDS, *PROFILE_FIELDS, "consent")
 REQUIRED_FIELDS = ("employee_id", "role", "level", "timezone", "languages")
 CONSENT_WITHDRAWN_REASON = "consent-withdrawn"
 MAX_REASON = 500
