@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.feedback import service, store
-from services.feedback.api import blp
+from services.feedback import store
+from services.feedback.api import BLUEPRINTS
+from services.feedback.service import build_bus
 from shared.app import create_base_app
 from shared.config import Settings
 
@@ -16,7 +17,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings,
         title="Feedback",
         description="Two-way goals, check-ins, the anonymous safety pulse and insights acted upon.",
-        blueprints=[blp],
+        blueprints=BLUEPRINTS,
         indexes=store.INDEXES,
-        bus=lambda db: service.build_bus(store.MongoFeedbackUnitOfWork(db)),
+        bus=lambda db: build_bus(store.MongoFeedbackUnitOfWork(db)),
     )

@@ -36,8 +36,14 @@ def test_an_event_without_a_readable_time_is_dead_lettered_and_never_wins_as_now
     stale_unparsable = {**activated, "id": "evt-bad-time", "time": "yesterday"}
     stale_missing = {k: v for k, v in {**activated, "id": "evt-no-time"}.items() if k != "time"}
     _send(settings, [ended, stale_unparsable, stale_missing, activated])
-    client = create_app(settings).test_client()
+    app = create_app(settings)
+    client = app.test_client()
     admin = bearer(settings)
+    app.extensions[
+        "bus"
+    ].uow.programs.documents.replace(  # the program as intake projects it, E000001 its admin
+        "prog-1", {"program_id": "prog-1", "admins": ["E000001"], "focus_areas": []}
+    )
 
     with running(build_worker(settings), settings):
         wait_for(lambda: client.get("/v1/pairings/pr-1/health", headers=admin).status_code == 200)

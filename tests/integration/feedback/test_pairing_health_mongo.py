@@ -1,10 +1,12 @@
-"""The Mongo pairing health records (FerretDB locally) pass the same contract as their in-memory twin."""
+"""The Mongo pairing records (FerretDB locally) pass the same contract as their in-memory twin."""
 
 from __future__ import annotations
 
 import pytest
 
-from services.feedback.store import INDEXES, MongoPairingHealthRecords
+from services.feedback.store import INDEXES, PAIRINGS
+from services.feedback.store.documents import MongoDocuments
+from services.feedback.store.pairings import Pairings
 from tests.support.pairing_health_contract import PairingHealthContract
 
 pytestmark = pytest.mark.integration
@@ -13,4 +15,4 @@ pytestmark = pytest.mark.integration
 class TestMongoPairingHealthRecords(PairingHealthContract):
     @pytest.fixture
     def records(self, fresh_database):
-        return MongoPairingHealthRecords(fresh_database("feedback", INDEXES))
+        return Pairings(MongoDocuments(fresh_database("feedback", INDEXES)[PAIRINGS]))

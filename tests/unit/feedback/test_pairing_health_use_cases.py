@@ -6,8 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.feedback.service import ForgetParticipant, TrackPairingHealth, build_bus, pairing_health
+from services.feedback.service import ForgetParticipant, TrackPairingHealth, build_bus
+from services.feedback.service.queries import pairing_health as health_query
 from services.feedback.store import MemoryFeedbackUnitOfWork
+from shared.auth import Principal
 from shared.contracts.types import PairingActivated, PairingEnded, PairingPublished
 from shared.errors import NotFound
 from shared.projection import event_time
@@ -15,6 +17,11 @@ from tests.support.pairing_payloads import pairing_payload
 
 PAIRING = pairing_payload("active", score=0.8)
 START = datetime(2026, 11, 25, 10, tzinfo=UTC)
+SERVICE = Principal("svc", frozenset({"service"}))
+
+
+def pairing_health(uow, pairing_id):
+    return health_query(uow, pairing_id, SERVICE)
 
 
 @pytest.fixture
@@ -24,13 +31,15 @@ def uow():
 
 def test_an_activated_pairing_is_tracked_as_active_with_its_people_only(uow):
     bus = build_bus(uow)
-    assert bus.handle(TrackPairingHealth("e1", PairingActivated("pr-1", PAIRING), START)) == []
+    tracked = bus.handle(TrackPairingHealth("e1", PairingActivated("pr-1", PAIRING), START))
+    assert [type(event).__name__ for event in tracked] == ["PairingTracked"]
     assert pairing_health(uow, "pr-1") == {
         "pairing_id": "pr-1",
         "program_id": "prog-1",
         "leader_id": "L1",
         "junior_id": "J1",
         "state": "active",
+        "activated_on": "2026-11-25",
     }
 
 

@@ -1,0 +1,62 @@
+"""Pairings as feedback keeps them: the projected lifecycle (matching's events, newest wins) and, in the
+same document, what feedback maintains on each write — counters the outcome report reads instead of
+scanning check-ins, and the health score with its at-risk flag (its events ride in the same write)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from services.feedback.store.documents import Documents
+from shared.messages import PublishedEvent
+
+ERASED = "erased"
+PEOPLE = ("leader_id", "junior_id")
+
+
+class Pairings:
+    def __init__(self, documents: Documents) -> None:
+        self.documents = documents
+
+    def record(self, pairing_id: str, fields: dict[str, Any], as_of: datetime, cause_event_id: str) -> bool:
+        """Apply the pairing's projected ``fields`` unless a newer event already did; True if applied."""
+        return self.documents.upsert_as_of(pairing_id, fields, as_of, cause_event_id)
+
+    def get(self, pairing_id: str) -> dict[str, Any] | None:
+        found = self.documents.get(pairing_id)
+        return found if found and "pairing_id" in found else None
+
+    def of_program(self, program_id: str) -> list[dict[str, Any]]:
+        return self.documents.where("program_id", program_id)
+
+    def of_participant(self, participant_id: str) -> list[dict[str, Any]]:
+        return [p for person in PEOPLE for p in self.documents.where(person, participant_id)]
+
+    def summarise(self, pairing_id: str, summary: dict[str, Any]) -> None:
+        """Replace the named counters (recomputed from the pairing's own records: idempotent)."""
+        self.documents.update(pairing_id, summary)
+
+    def set_health(
+        self,
+        pairing_id: str,
+        health: dict[str, Any],
+        *,
+        was_at_risk: bool | None,
+        events: Iterable[PublishedEvent] = (),
+    ) -> bool:
+        """Store a health figure; the at-risk flag (and the events of its change) only if nobody changed it
+        since ``was_at_risk`` was read, so a crossing is published once."""
+        return self.documents.update(
+            pairing_id, {"health": health, "at_risk": health["at_risk"]}, expect={"at_risk": was_at_risk},
+            events=events,
+        )  # fmt: skip
+
+    def set_fields(self, pairing_id: str, fields: dict[str, Any]) -> None:
+        self.documents.update(pairing_id, fields)
+
+    def forget_participant(self, participant_id: str) -> None:
+        """Erasure: pairings keep their existence for program statistics but lose the person's id."""
+        for person in PEOPLE:
+            for found in self.documents.where(person, participant_id):
+                self.documents.update(found["pairing_id"], {person: ERASED})

@@ -1,0 +1,84 @@
+"""Feedback's unit of work: every store port its use cases see, on Mongo or in memory."""
+
+from __future__ import annotations
+
+from pymongo import ASCENDING
+from pymongo.database import Database
+
+from services.feedback.store.documents import Documents, MemoryDocuments, MongoDocuments
+from services.feedback.store.pairings import Pairings
+from services.feedback.store.people import OrgChart, People, Programs
+from services.feedback.store.records import PairingRecords
+from shared.mongo import IndexSpec
+from shared.mongo import now as stored_now
+from shared.schedule import MemoryScheduledWork, MongoScheduledWork, ScheduledWork
+from shared.uow import Clock, UnitOfWork
+
+PROGRAMS = "programs"
+PARTICIPANTS = "participants"
+PARTICIPANT_KEYS = "participant_keys"
+ORGCHART = "orgchart"
+PAIRINGS = "pairing_health"
+GOALS = "goals"
+CHECK_INS = "check_ins"
+INSIGHTS = "insights"
+SURVEY_ANSWERS = "survey_answers"
+SCHEDULE = "scheduled_work"
+# collections whose documents carry an outbox the worker relays
+OUTBOX_COLLECTIONS = [PAIRINGS, GOALS, CHECK_INS, INSIGHTS]
+INDEXES = [
+    IndexSpec(PAIRINGS, (("program_id", ASCENDING),)),
+    IndexSpec(PAIRINGS, (("leader_id", ASCENDING),)),
+    IndexSpec(PAIRINGS, (("junior_id", ASCENDING),)),
+    *[IndexSpec(name, (("outbox_pending", ASCENDING),)) for name in OUTBOX_COLLECTIONS],
+]
+COLLECTIONS = (PROGRAMS, PARTICIPANTS, PARTICIPANT_KEYS, ORGCHART, PAIRINGS, GOALS, CHECK_INS, INSIGHTS,
+               SURVEY_ANSWERS)  # fmt: skip
+
+
+class FeedbackUnitOfWork(UnitOfWork):
+    """What feedback's handlers see: projections, pairings with their health, what people wrote about a
+    pairing, scheduled work and the clock."""
+
+    programs: Programs
+    people: People
+    orgchart: OrgChart
+    pairings: Pairings
+    goals: PairingRecords
+    check_ins: PairingRecords
+    insights: PairingRecords
+    survey_answers: PairingRecords
+    schedule: ScheduledWork
+
+    def _wire(self, collection: dict[str, Documents]) -> None:
+        self.programs = Programs(collection[PROGRAMS])
+        self.people = People(collection[PARTICIPANTS], collection[PARTICIPANT_KEYS])
+        self.orgchart = OrgChart(collection[ORGCHART])
+        self.pairings = Pairings(collection[PAIRINGS])
+        self.goals = PairingRecords(collection[GOALS])
+        self.check_ins = PairingRecords(collection[CHECK_INS])
+        self.insights = PairingRecords(collection[INSIGHTS])
+        self.survey_answers = PairingRecords(collection[SURVEY_ANSWERS])
+
+
+class MongoFeedbackUnitOfWork(FeedbackUnitOfWork):
+    def __init__(self, db: Database, clock: Clock = stored_now) -> None:
+        super().__init__(clock)
+        self.db = db
+        self._wire({name: MongoDocuments(db[name]) for name in COLLECTIONS})
+        self.schedule = MongoScheduledWork(db[SCHEDULE])
+
+
+class MemoryFeedbackUnitOfWork(FeedbackUnitOfWork):
+    """The in-memory twin for use-case tests: no server."""
+
+    def __init__(self, clock: Clock = stored_now) -> None:
+        super().__init__(clock)
+        self.outbox: list = []
+        self.collections = {name: MemoryDocuments(outbox=self.outbox) for name in COLLECTIONS}
+        self._wire(self.collections)
+        self.schedule = MemoryScheduledWork()
+
+    def published(self) -> list:
+        """Every event queued in any outbox, in write order (tests)."""
+        return list(self.outbox)
