@@ -14,6 +14,7 @@ from typing import Any
 
 import swagger_ui_bundle
 from flask import Flask, Response, abort, send_from_directory
+from flask_smorest import Blueprint
 
 from shared.openapi import api_config, build_api
 
@@ -84,13 +85,23 @@ def _roles(op: dict[str, Any]) -> tuple[str, ...] | None:
     return None if roles is None else tuple(roles)
 
 
+def blueprints_of(service: str) -> list[Blueprint]:
+    """The blueprints a service's app module hands ``create_base_app`` (a ``blp`` or a list of them)."""
+    found: list[Blueprint] = []
+    for value in vars(importlib.import_module(f"services.{service}.app")).values():
+        for candidate in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(candidate, Blueprint) and candidate not in found:
+                found.append(candidate)
+    return found
+
+
 def document_of(service: str, title: str = "") -> dict[str, Any]:
     """A service's OpenAPI document built without its database or Kafka (for generated docs)."""
-    blueprint = importlib.import_module(f"services.{service}.api").blp
     app = Flask(f"docs-{service}")
     app.config.update(api_config(title or service.title(), ""))
     api = build_api(app)
-    api.register_blueprint(blueprint)
+    for blueprint in blueprints_of(service):
+        api.register_blueprint(blueprint)
     return api.spec.to_dict()
 
 

@@ -119,12 +119,35 @@ def asyncapi(schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+GENERATED = "<!-- generated from the code by `make docs` (python -m shared.docs): edit the code -->\n"
+
+
+def guide_pages() -> dict[Path, str]:
+    """The guide's pages that are read from the code: who may call what, and the people CSV's format."""
+    from services.intake.api.imports import csv_format_markdown
+    from shared.apidocs import roles_table
+    from shared.config import SERVICES
+
+    roles = (
+        f"{GENERATED}# Who may call what\n\n"
+        "Each operation needs a bearer token holding one of these roles (`require_roles` on the route;\n"
+        "each operation's description at `/docs` says the same). Where the summary says *its admins* or\n"
+        "*own*, the role is not enough: the caller must also be one of the program's `admins`, or the\n"
+        "participant concerned (the token's subject is the employee id). Without the role: 403.\n\n"
+        + roles_table(list(SERVICES))
+    )
+    title = "# The people CSV (`POST /v1/programs/{program_id}/imports`)\n\n"
+    csv_page = GENERATED + title + csv_format_markdown()
+    return {DOCS / "guide" / "roles.md": roles, DOCS / "guide" / "csv-import.md": csv_page}
+
+
 def render() -> dict[Path, str]:
     schemas = json_schemas()
     files = {
         DOCS / "schemas" / f"{name}.json": json.dumps(body, indent=2) + "\n" for name, body in schemas.items()
     }
     files[DOCS / "asyncapi.json"] = json.dumps(asyncapi(schemas), indent=2) + "\n"
+    files.update(guide_pages())
     return files
 
 

@@ -1,0 +1,53 @@
+"""The admin's walk-through (docs/guide/admin.md) executed against the running services: every bash block
+runs, in order, and every json block shown after one has the shape of what that block really printed."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.support.guide import json_values, run_page, shape_problems
+from tests.support.harness import topics_ready
+from tests.support.processes import REPO, ServiceProcesses
+
+pytestmark = pytest.mark.e2e
+GUIDE = REPO / "docs" / "guide"
+
+
+@pytest.fixture
+def intake_and_matching(settings_for, tmp_path):
+    """The two services the walk-through calls (the others are not involved in it)."""
+    settings = {service: settings_for(service) for service in ("intake", "matching")}
+    topics_ready(settings["intake"])
+    processes = ServiceProcesses(settings, tmp_path / "logs").start()
+    try:
+        yield processes
+    finally:
+        processes.stop()
+
+
+def test_the_admin_walkthrough_reaches_published_pairs_and_an_accepted_pairing(intake_and_matching, tmp_path):
+    system = intake_and_matching
+    settings = system.settings["intake"]
+    env = {
+        **os.environ,
+        "INTAKE": system.api_url("intake"),
+        "MATCHING": system.api_url("matching"),
+        "DEV_KEYS_DIR": settings.dev_keys_dir,
+    }
+    blocks = run_page(GUIDE / "admin.md", REPO, env)
+    (tmp_path / "walkthrough.out").write_text(
+        "".join(f"--- block {i}\n{b.output}" for i, b in enumerate(blocks, 1))
+    )
+    assert len(blocks) >= 12
+    problems = []
+    for number, block in enumerate(blocks, start=1):
+        printed = json_values(block.output)
+        assert len(printed) >= len(block.shown), f"block {number} printed {block.output!r}"
+        for shown, actual in zip(block.shown, printed, strict=False):
+            problems += [f"block {number}: {p}" for p in shape_problems(shown, actual)]
+    assert problems == []
+    everything = "".join(block.output for block in blocks)
+    assert '"state": "active"' in everything  # the accepted pairing
+    assert '"status": "published"' in everything
