@@ -9,7 +9,6 @@ from shared.contracts.types import PairingActivated, PairingEnded, PairingPublis
 from shared.events.consumer import Handler, HandlerKey
 from shared.events.envelope import Event
 from shared.messages import PublishedEvent
-from shared.metrics import NOTIFICATIONS_DELIVERED
 
 GROUP = "notifications"
 CONSUMED_TOPICS = list(CONSUMER_GROUPS[GROUP])
@@ -19,8 +18,7 @@ NOTIFIED = (PairingPublished, PairingActivated, PairingEnded)
 def handlers(bus: MessageBus) -> dict[HandlerKey, Handler]:
     def notify_of(kind: type[PublishedEvent]) -> Handler:
         def notify(event: Event) -> None:
-            for outcome in bus.handle(RecordNotifications(event.id, kind.from_envelope(event))):
-                NOTIFICATIONS_DELIVERED.labels(outcome.data["channel"], "delivered").inc()
+            bus.handle(RecordNotifications(event.id, kind.from_envelope(event)))
 
         return notify
 

@@ -7,20 +7,38 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.notifications.domain.pairing_notices import Notification
+from services.notifications.domain.delivery import Delivery
+from services.notifications.domain.message import Message, message_id_of
 from shared.contracts.types import NotificationDelivered
+from shared.errors import StaleWrite
 
 START = datetime(2026, 11, 25, 10, tzinfo=UTC)
 
 
-def notification(cause: str, recipient: str = "L1") -> Notification:
-    return Notification(
-        f"{cause}:{recipient}:in_app", recipient, "in_app", "pairing_published", "Hi", "Body", cause
+def message(cause: str, recipient: str = "L1", channel: str = "email") -> Message:
+    return Message(
+        message_id=message_id_of(cause, recipient, channel),
+        cause_event_id=cause,
+        cause_type="mentoring.pairing.published.v1",
+        recipient=recipient,
+        participant_id=f"p-{recipient}",
+        program_id="prog-1",
+        channel=channel,
+        category="pairing",
+        urgent=False,
+        template="pairing_published",
+        locale="en",
+        subject="Hi",
+        text="Body",
+        html="<p>Body</p>",
+        address=f"{recipient.lower()}@example.com",
+        deliver_at=START,
     )
 
 
-def outcome(item: Notification) -> NotificationDelivered:
-    return NotificationDelivered(item.recipient_id, item.outcome())
+def planned(cause: str, recipient: str = "L1", channel: str = "email", minute: int = 0) -> Delivery:
+    at = START + timedelta(minutes=minute)
+    return Delivery(message(cause, recipient, channel), planned_at=at, updated_at=at, caused_at=START)
 
 
 class DeliveryLogContract:
@@ -30,35 +48,57 @@ class DeliveryLogContract:
     def log(self):
         raise NotImplementedError
 
-    def test_a_delivery_is_stored_once_with_its_outcome_event_pending(self, log):
-        item = notification("e1")
-        assert log.add(item, START, [outcome(item)])
-        assert not log.add(item, START, [outcome(item)])
-        items, total = log.for_recipient("L1", 0, 10)
-        assert total == 1
-        assert items[0]["notification_id"] == "e1:L1:in_app"
-        assert items[0]["status"] == "delivered" and items[0]["body"] == "Body"
-        assert not {"_id", "_version", "outbox", "outbox_pending"} & set(items[0])
+    def test_a_delivery_is_planned_once_and_reads_back_as_it_was_written(self, log):
+        delivery = planned("e1")
+        assert log.plan(delivery)
+        assert not log.plan(delivery)
+        loaded = log.get("e1:L1:email")
+        assert loaded.delivery == delivery and loaded.version == 1
+        assert log.get("nope") is None
+
+    def test_each_state_is_saved_against_the_version_read_and_a_stale_write_is_refused(self, log):
+        delivery = planned("e1")
+        log.plan(delivery)
+        sending = delivery.sending(START)
+        log.save(sending, 1)
+        sent = sending.sent(START + timedelta(seconds=1))
+        log.save(sent, 2, [NotificationDelivered("L1", sent.outcome())])
+        with pytest.raises(StaleWrite):
+            log.save(sending.retrying("late", START), 2)
+        assert log.get("e1:L1:email") == (sent, 3)
         pending = log.pending()
-        assert [(e.type, e.subject, e.data["notification_id"]) for e in pending] == [
-            (NotificationDelivered.type, "L1", "e1:L1:in_app")
+        assert [(e.type, e.subject, e.data["attempts"]) for e in pending] == [
+            (NotificationDelivered.type, "L1", 1)
         ]
         assert pending[0].source == "/services/notifications"
 
-    def test_a_recipients_page_is_newest_first_and_counts_every_delivery(self, log):
+    def test_a_search_filters_by_every_given_field_newest_first_after_a_cursor(self, log):
         for minute, cause in enumerate(("e1", "e2", "e3")):
-            log.add(notification(cause), START + timedelta(minutes=minute), [])
-        log.add(notification("e1", "J1"), START, [])
-        items, total = log.for_recipient("L1", 1, 1)
-        assert total == 3
-        assert [i["cause_event_id"] for i in items] == ["e2"]
-        assert log.for_recipient("nobody", 0, 10) == ([], 0)
+            log.plan(planned(cause, minute=minute))
+        log.plan(planned("e1", "J1", minute=5))
+        log.plan(planned("e1", "L1", "chat", minute=6))
+        mine = log.search({"recipient": "L1", "channel": "email"}, None, 10)
+        assert [d.message.cause_event_id for d in mine] == ["e3", "e2", "e1"]
+        page = log.search(
+            {"recipient": "L1", "channel": "email"}, (mine[0].planned_at, mine[0].message_id), 1
+        )
+        assert [d.message.cause_event_id for d in page] == ["e2"]
+        assert [d.message_id for d in log.search({"cause_event_id": "e1"}, None, 10)] == [
+            "e1:L1:chat",
+            "e1:J1:email",
+            "e1:L1:email",
+        ]
+        assert log.search({"status": "sent"}, None, 10) == []
 
-    def test_forgetting_a_recipient_deletes_their_deliveries_and_unrelayed_outcomes_only(self, log):
-        mine, theirs = notification("e1", "L1"), notification("e1", "J1")
-        log.add(mine, START, [outcome(mine)])
-        log.add(theirs, START, [outcome(theirs)])
-        assert log.forget_recipient("L1") == 1
-        assert log.for_recipient("L1", 0, 10) == ([], 0)
-        assert log.for_recipient("J1", 0, 10)[1] == 1
+    def test_scrubbing_a_person_blanks_their_personal_fields_keeps_the_counts_and_drops_their_events(
+        self, log
+    ):
+        mine, theirs = planned("e1", "L1"), planned("e1", "J1")
+        log.plan(mine, [NotificationDelivered("L1", mine.outcome())])
+        log.plan(theirs, [NotificationDelivered("J1", theirs.outcome())])
+        assert log.scrub("p-L1") == 1
+        scrubbed = log.get("e1:L1:email").delivery.message
+        assert (scrubbed.subject, scrubbed.text, scrubbed.html, scrubbed.address) == (None, None, None, None)
+        assert scrubbed.channel == "email" and scrubbed.recipient == "L1"
+        assert log.get("e1:J1:email").delivery.message.address == "j1@example.com"
         assert [e.subject for e in log.pending()] == ["J1"]

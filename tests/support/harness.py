@@ -33,13 +33,15 @@ def wait_for(condition: Callable[[], Any], timeout_s: float = 60.0, interval_s: 
 
 @contextmanager
 def running(parts: WorkerParts, settings: Settings) -> Iterator[WorkerParts]:
-    """Run a worker's consumer and relay in threads; stop and close them on exit."""
+    """Run a worker's consumer, relay and further loops in threads; stop and close them on exit."""
     stop = threading.Event()
     threads = []
     if parts.relay is not None:
         threads.append(threading.Thread(target=parts.relay.run, args=(stop, 0.05), daemon=True))
     if parts.consumer is not None:
         threads.append(threading.Thread(target=parts.consumer.run, args=(stop,), daemon=True))
+    for name, loop in parts.loops.items():
+        threads.append(threading.Thread(target=loop, args=(stop,), name=name, daemon=True))
     for thread in threads:
         thread.start()
     try:

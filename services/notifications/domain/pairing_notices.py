@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
 
 from jinja2 import Environment, StrictUndefined
 
+from services.notifications.domain.message import Message, message_id_of
 from shared.contracts.types import PairingActivated, PairingEnded, PairingPublished
 from shared.messages import PublishedEvent
-from shared.records import pick
 
 _templates = Environment(autoescape=True, undefined=StrictUndefined)
 
@@ -38,24 +38,7 @@ TEMPLATES: dict[type[PublishedEvent], Template] = {
 }
 
 
-@dataclass(frozen=True)
-class Notification:
-    """One message to one recipient on one channel; its id makes redelivery harmless."""
-
-    notification_id: str
-    recipient_id: str
-    channel: str
-    template: str
-    subject: str
-    body: str
-    cause_event_id: str
-
-    def outcome(self) -> dict[str, Any]:
-        """The payload of the outcome event: ids and template only, never the rendered text."""
-        return pick(self, "notification_id", "recipient_id", "channel", "template", "cause_event_id")
-
-
-def notifications_for(cause_event_id: str, cause: PublishedEvent) -> list[Notification]:
+def notifications_for(cause_event_id: str, cause: PublishedEvent, at: datetime) -> list[Message]:
     """Both members of a pairing hear about its publication, activation and end (in-app channel)."""
     template = TEMPLATES.get(type(cause))
     if template is None:
@@ -64,14 +47,23 @@ def notifications_for(cause_event_id: str, cause: PublishedEvent) -> list[Notifi
     subject = _templates.from_string(template.subject).render(**data)
     body = _templates.from_string(template.body).render(**data)
     return [
-        Notification(
-            f"{cause_event_id}:{recipient}:in_app",
-            recipient,
-            "in_app",
-            template.name,
-            subject,
-            body,
-            cause_event_id,
+        Message(
+            message_id=message_id_of(cause_event_id, recipient, "in_app"),
+            cause_event_id=cause_event_id,
+            cause_type=cause.type,
+            recipient=recipient,
+            participant_id=recipient,
+            program_id=data.get("program_id"),
+            channel="in_app",
+            category="pairing",
+            urgent=False,
+            template=template.name,
+            locale="en",
+            subject=subject,
+            text=body,
+            html=None,
+            address=None,
+            deliver_at=at,
         )
         for recipient in (data["leader_id"], data["junior_id"])
     ]

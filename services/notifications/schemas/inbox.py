@@ -12,15 +12,15 @@ class InboxQuery(PageQuery):
 
 
 class DeliverySchema(Schema):
-    notification_id = fields.String()
-    recipient_id = fields.String()
+    notification_id = fields.String(attribute="message_id")
+    recipient_id = fields.String(attribute="recipient")
     channel = fields.String()
     template = fields.String()
     subject = fields.String()
-    body = fields.String()
+    body = fields.String(attribute="text")
     cause_event_id = fields.String()
     status = fields.String()
-    created_at = fields.DateTime()
+    created_at = fields.DateTime(attribute="planned_at")
 
 
 class DeliveryPage(PageSchema):
