@@ -1,5 +1,6 @@
 """Feedback's HTTP routes, one blueprint per concern; ``BLUEPRINTS`` is what the app registers."""
 
 from services.feedback.api import health
+from services.feedback.pulse import api as pulse
 
-BLUEPRINTS = [health.blp]
+BLUEPRINTS = [health.blp, pulse.blp]

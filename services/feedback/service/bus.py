@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.feedback.pulse import handlers as pulse
 from services.feedback.service import projections
 from services.feedback.store import FeedbackUnitOfWork
 from shared.bus import MessageBus
@@ -14,6 +15,7 @@ COMMANDS = {
     projections.ProjectReportingLine: projections.project_reporting_line,
     projections.TrackPairingHealth: projections.track_pairing_health,
     ForgetParticipant: projections.forget_participant,
+    **pulse.COMMANDS,
 }
 FOLLOW_UPS: dict = {}
 

@@ -108,4 +108,5 @@ def forget_participant(command: ForgetParticipant, uow: FeedbackUnitOfWork) -> l
     every pairing; what they wrote is handled by ``service.erasure`` (a follow-up of this one)."""
     uow.people.erase(command.participant_id)
     uow.pairings.forget_participant(command.participant_id)
+    uow.pulses.forget(command.participant_id)  # pulse markers and escalations; ballots hold nothing of them
     return []

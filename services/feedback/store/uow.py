@@ -5,6 +5,7 @@ from __future__ import annotations
 from pymongo import ASCENDING
 from pymongo.database import Database
 
+from services.feedback.pulse import store as pulse_store
 from services.feedback.store.documents import Documents, MemoryDocuments, MongoDocuments
 from services.feedback.store.pairings import Pairings
 from services.feedback.store.people import OrgChart, People, Programs
@@ -25,12 +26,13 @@ INSIGHTS = "insights"
 SURVEY_ANSWERS = "survey_answers"
 SCHEDULE = "scheduled_work"
 # collections whose documents carry an outbox the worker relays
-OUTBOX_COLLECTIONS = [PAIRINGS, GOALS, CHECK_INS, INSIGHTS]
+OUTBOX_COLLECTIONS = [PAIRINGS, GOALS, CHECK_INS, INSIGHTS, *pulse_store.OUTBOX_COLLECTIONS]
 INDEXES = [
     IndexSpec(PAIRINGS, (("program_id", ASCENDING),)),
     IndexSpec(PAIRINGS, (("leader_id", ASCENDING),)),
     IndexSpec(PAIRINGS, (("junior_id", ASCENDING),)),
     *[IndexSpec(name, (("outbox_pending", ASCENDING),)) for name in OUTBOX_COLLECTIONS],
+    *pulse_store.INDEXES,
 ]
 COLLECTIONS = (PROGRAMS, PARTICIPANTS, PARTICIPANT_KEYS, ORGCHART, PAIRINGS, GOALS, CHECK_INS, INSIGHTS,
                SURVEY_ANSWERS)  # fmt: skip
@@ -49,6 +51,7 @@ class FeedbackUnitOfWork(UnitOfWork):
     insights: PairingRecords
     survey_answers: PairingRecords
     schedule: ScheduledWork
+    pulses: pulse_store.PulseStore
 
     def _wire(self, collection: dict[str, Documents]) -> None:
         self.programs = Programs(collection[PROGRAMS])
@@ -67,6 +70,7 @@ class MongoFeedbackUnitOfWork(FeedbackUnitOfWork):
         self.db = db
         self._wire({name: MongoDocuments(db[name]) for name in COLLECTIONS})
         self.schedule = MongoScheduledWork(db[SCHEDULE])
+        self.pulses = pulse_store.MongoPulseStore(db)
 
 
 class MemoryFeedbackUnitOfWork(FeedbackUnitOfWork):
@@ -78,6 +82,7 @@ class MemoryFeedbackUnitOfWork(FeedbackUnitOfWork):
         self.collections = {name: MemoryDocuments(outbox=self.outbox) for name in COLLECTIONS}
         self._wire(self.collections)
         self.schedule = MemoryScheduledWork()
+        self.pulses = pulse_store.MemoryPulseStore(outbox=self.outbox)
 
     def published(self) -> list:
         """Every event queued in any outbox, in write order (tests)."""
