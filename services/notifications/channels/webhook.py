@@ -5,17 +5,20 @@ internal address either."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import os
 import socket
 import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from services.notifications.domain.webhooks.policy import WebhookPolicy
 from services.notifications.domain.webhooks.ssrf import address_refusal, url_refusal
 
 ANSWER_HEADERS = ("webhook-delivery", "content-type", "retry-after")
@@ -121,3 +124,29 @@ def _since(started: float) -> float:
 
 def _first_line(error: Exception) -> str:
     return str(error).splitlines()[0][:300] if str(error) else ""
+
+
+class WebhookSender(Protocol):
+    """The port the use cases call: the HTTP sender here, a recording fake in unit tests."""
+
+    def refusal(self, url: str) -> str | None: ...
+
+    def send(self, url: str, headers: Mapping[str, str], body: bytes) -> AttemptResult: ...
+
+
+@dataclass(frozen=True)
+class WebhookChannel:
+    """What the webhook use cases need from outside: the policy (schedule, overlap, limits) and a sender."""
+
+    policy: WebhookPolicy
+    sender: WebhookSender
+
+    @classmethod
+    def from_policy(cls, policy: WebhookPolicy) -> WebhookChannel:
+        return cls(policy, HttpWebhookSender(policy.allowed_hosts, policy.timeout_s))
+
+
+@functools.cache
+def configured() -> WebhookChannel:
+    """The process's webhook channel, its ``WEBHOOK_*`` settings read once at start."""
+    return WebhookChannel.from_policy(WebhookPolicy.from_env(os.environ))

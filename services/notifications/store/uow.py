@@ -8,17 +8,39 @@ from __future__ import annotations
 
 from pymongo.database import Database
 
-from services.notifications.store import deliveries
+from services.notifications.channels.webhook import WebhookChannel, configured
+from services.notifications.domain.webhooks import WebhookPolicy
+from services.notifications.store import deliveries, webhooks
 from services.notifications.store.deliveries import DeliveryLog, MemoryDeliveryLog, MongoDeliveryLog
+from services.notifications.store.inbox import (
+    DigestHeld,
+    Inbox,
+    MemoryDigestHeld,
+    MemoryInbox,
+    MongoDigestHeld,
+    MongoInbox,
+)
+from services.notifications.store.people import (
+    Directory,
+    MemoryDirectory,
+    MemoryPreferences,
+    MemoryTombstones,
+    MongoDirectory,
+    MongoPreferences,
+    MongoTombstones,
+    PreferenceStore,
+    Tombstones,
+)
+from services.notifications.store.webhooks import MemoryWebhookStore, MongoWebhookStore, WebhookStore
 from shared.events.envelope import Event
 from shared.mongo import now as stored_now
 from shared.schedule import MemoryScheduledWork, MongoScheduledWork, ScheduledWork
 from shared.uow import Clock, UnitOfWork
 
 SCHEDULE = "scheduled_work"
-INDEXES = [*deliveries.INDEXES]
+INDEXES = [*deliveries.INDEXES, *webhooks.INDEXES]
 # Collections whose documents carry an outbox the worker relays.
-OUTBOX_COLLECTIONS = [deliveries.DELIVERIES]
+OUTBOX_COLLECTIONS = [deliveries.DELIVERIES, *webhooks.OUTBOX_COLLECTIONS]
 
 
 class NotificationsUnitOfWork(UnitOfWork):
@@ -26,10 +48,17 @@ class NotificationsUnitOfWork(UnitOfWork):
 
     deliveries: DeliveryLog
     schedule: ScheduledWork
+    people: Directory  # programs, participants, contacts (N3)
+    preferences: PreferenceStore
+    tombstones: Tombstones
+    inbox: Inbox
+    digests: DigestHeld
+    webhooks: WebhookStore  # subscriber endpoints, messages, attempts
+    webhook_channel: WebhookChannel  # the webhook policy and HTTP sender
 
     def pending(self) -> list[Event]:
         """Outcome events written and not yet relayed (tests and diagnostics)."""
-        return self.deliveries.pending()
+        return [*self.deliveries.pending(), *self.webhooks.pending()]
 
 
 class MongoNotificationsUnitOfWork(NotificationsUnitOfWork):
@@ -38,6 +67,13 @@ class MongoNotificationsUnitOfWork(NotificationsUnitOfWork):
         self.db = db
         self.deliveries = MongoDeliveryLog(db)
         self.schedule = MongoScheduledWork(db[SCHEDULE])
+        self.people, self.preferences, self.tombstones = (
+            MongoDirectory(db),
+            MongoPreferences(db),
+            MongoTombstones(db),
+        )
+        self.inbox, self.digests = MongoInbox(db), MongoDigestHeld(db)
+        self.webhooks, self.webhook_channel = MongoWebhookStore(db), configured()
 
 
 class MemoryNotificationsUnitOfWork(NotificationsUnitOfWork):
@@ -47,3 +83,13 @@ class MemoryNotificationsUnitOfWork(NotificationsUnitOfWork):
         super().__init__(clock)
         self.deliveries = MemoryDeliveryLog()
         self.schedule = MemoryScheduledWork()
+        self.people, self.preferences, self.tombstones = (
+            MemoryDirectory(),
+            MemoryPreferences(),
+            MemoryTombstones(),
+        )
+        self.inbox, self.digests = MemoryInbox(), MemoryDigestHeld()
+        self.webhooks, self.webhook_channel = (
+            MemoryWebhookStore(),
+            WebhookChannel.from_policy(WebhookPolicy()),
+        )
