@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from services.notifications.metrics import SCHEDULED_ITEMS
-from services.notifications.service import deliver, notify
+from services.notifications.service import deliver, notify, webhooks
 from services.notifications.service.deliver import Dispatch
 from shared.schedule import DueItem
 
@@ -29,6 +29,7 @@ ItemHandler = Callable[[DueItem, Dispatch], datetime | None]
 HANDLERS: dict[str, ItemHandler] = {
     deliver.KIND: deliver.fire_delivery,
     notify.DIGEST_KIND: notify.fire_digest,
+    webhooks.KIND: webhooks.fire_webhook,
 }
 
 

@@ -75,13 +75,6 @@ class Receiver:
         return [headers["webhook-id"] for _, headers, _ in self.received]
 
 
-class Programs:
-    """Stands in for the programs projection: who administers which program."""
-
-    def program(self, program_id: str):
-        return {"PRG1": {"program_id": "PRG1", "admins": ["A1"]}}.get(program_id)
-
-
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
@@ -101,7 +94,7 @@ def uow(clock, receiver):
         secret_overlap=timedelta(hours=2),
     )
     uow.webhook_channel = WebhookChannel(policy, receiver)
-    uow.people = Programs()
+    uow.people.save_program("PRG1", {"program_id": "PRG1", "admins": ["A1"]}, START, "ev-program")
     return uow
 
 

@@ -15,10 +15,7 @@ SERVICE_ROLE = ("service",)
 
 def program_admins(uow: NotificationsUnitOfWork, program_id: str | None) -> list[str]:
     """The admins the programs projection knows for a program ([] when it does not know the program)."""
-    if program_id is None:
-        return []
-    people = getattr(uow, "people", None)
-    program = people.program(program_id) if people is not None and hasattr(people, "program") else None
+    program = uow.people.program(program_id) if program_id is not None else None
     return list((program or {}).get("admins") or [])
 
 
