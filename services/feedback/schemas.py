@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from services.feedback.service import PAIRING_FIELDS
+from shared.contracts.feedback import GOAL_STATUSES
 
 
 class HealthComponentsSchema(Schema):
@@ -32,3 +33,135 @@ PairingHealthSchema = Schema.from_dict(
     },
     name="PairingHealthSchema",
 )
+
+
+def _text(maximum: int, **kwargs) -> fields.String:
+    return fields.String(validate=validate.Length(max=maximum), **kwargs)
+
+
+class GoalCreateSchema(Schema):
+    area = fields.String(
+        required=True,
+        metadata={"description": "leader: one of the program's focus areas; junior: a growth goal code"},
+    )
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    success_criteria = _text(2000, load_default=None, allow_none=True)
+    target_date = fields.Date(load_default=None, allow_none=True)
+
+
+class GoalProgressSchema(Schema):
+    percent = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(0, 100))
+    note = _text(2000, load_default=None, allow_none=True)
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(GOAL_STATUSES))
+
+
+class GoalUpdateSchema(Schema):
+    at = fields.DateTime()
+    by = fields.String()
+    percent = fields.Integer()
+    note = fields.String(allow_none=True)
+    status = fields.String()
+
+
+class GoalSchema(Schema):
+    goal_id = fields.String()
+    pairing_id = fields.String()
+    program_id = fields.String()
+    owner_id = fields.String()
+    side = fields.String()
+    area = fields.String()
+    title = fields.String()
+    success_criteria = fields.String(allow_none=True)
+    target_date = fields.String(allow_none=True)
+    status = fields.String()
+    progress = fields.Integer()
+    updates = fields.List(fields.Nested(GoalUpdateSchema))
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class CheckInCreateSchema(Schema):
+    held_on = fields.Date(
+        required=True, metadata={"description": "the day the session took place (not future)"}
+    )
+    duration_minutes = fields.Integer(strict=True, required=True, validate=validate.Range(1, 600))
+    topics = fields.List(
+        fields.String(validate=validate.Length(min=1, max=100)),
+        load_default=list,
+        validate=validate.Length(max=20),
+    )
+    shared_notes = _text(5000, load_default=None, allow_none=True)
+    private_notes = _text(
+        5000, load_default=None, allow_none=True, metadata={"description": "seen only by you"}
+    )
+
+
+class CheckInSchema(Schema):
+    check_in_id = fields.String()
+    pairing_id = fields.String()
+    logged_by = fields.String()
+    held_on = fields.String()
+    duration_minutes = fields.Integer()
+    topics = fields.List(fields.String())
+    shared_notes = fields.String(allow_none=True)
+    private_notes = fields.String(
+        allow_none=True, metadata={"description": "yours only; never the other side's"}
+    )
+    logged_at = fields.DateTime()
+
+
+class InsightCreateSchema(Schema):
+    area = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    suggested_action = _text(2000, load_default=None, allow_none=True)
+
+
+class InsightActedUponSchema(Schema):
+    what_changed = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class InsightSchema(Schema):
+    insight_id = fields.String()
+    pairing_id = fields.String()
+    junior_id = fields.String()
+    leader_id = fields.String()
+    area = fields.String()
+    description = fields.String(allow_none=True)
+    suggested_action = fields.String(allow_none=True)
+    status = fields.String()
+    raised_at = fields.DateTime()
+    acknowledged_at = fields.DateTime(allow_none=True)
+    acted_upon_at = fields.DateTime(allow_none=True)
+    what_changed = fields.String(allow_none=True)
+
+
+class SurveyAnswerSchema(Schema):
+    answers = fields.Dict(
+        keys=fields.String(),
+        required=True,
+        metadata={"description": "question id -> Likert 1-5 (integer) or free text"},
+    )
+
+
+class QuestionSchema(Schema):
+    question_id = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9_]{1,40}$"))
+    kind = fields.String(required=True, validate=validate.OneOf(("likert", "text")))
+    text = fields.String(required=True, validate=validate.Length(min=1, max=300))
+
+
+class FeedbackSettingsSchema(Schema):
+    cadence_weeks = fields.Integer(
+        strict=True,
+        validate=validate.Range(1, 12),
+        metadata={"description": "a check-in is expected every N weeks (default 2)"},
+    )
+    pulse_k = fields.Integer(
+        strict=True,
+        validate=validate.Range(3, 1000),
+        metadata={"description": "pulse figures need at least k responses (default 5)"},
+    )
+    survey_questions = fields.List(fields.Nested(QuestionSchema), validate=validate.Length(min=1, max=30))
+
+
+class OutcomeArgsSchema(Schema):
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from services.feedback.pulse import handlers as pulse
-from services.feedback.service import projections
+from services.feedback.service import commands as c
+from services.feedback.service import erasure, health, insights, projections, records, schedule, settings
 from services.feedback.store import FeedbackUnitOfWork
 from shared.bus import MessageBus
 from shared.messages import ForgetParticipant
@@ -14,10 +15,25 @@ COMMANDS = {
     projections.WithdrawParticipant: projections.withdraw_participant,
     projections.ProjectReportingLine: projections.project_reporting_line,
     projections.TrackPairingHealth: projections.track_pairing_health,
-    ForgetParticipant: projections.forget_participant,
+    ForgetParticipant: erasure.forget_participant,
+    c.SetGoal: records.set_goal,
+    c.UpdateGoalProgress: records.update_goal,
+    c.LogCheckIn: records.log_check_in,
+    c.AnswerSurvey: records.answer_survey,
+    c.RaiseInsight: insights.raise_insight,
+    c.AcknowledgeInsight: insights.acknowledge_insight,
+    c.ActOnInsight: insights.act_on_insight,
+    c.SaveFeedbackSettings: settings.save_settings,
+    c.AssessPairing: health.assess_pairing,
+    c.PlanPairing: schedule.plan,
+    c.CheckCadence: schedule.check_cadence,
+    c.OpenSurvey: schedule.open_survey,
     **pulse.COMMANDS,
 }
-FOLLOW_UPS: dict = {}
+FOLLOW_UPS: dict = {
+    projections.PairingTracked: [schedule.after_tracking],
+    c.PairingWritten: [health.after_write],
+}
 
 
 def build_bus(uow: FeedbackUnitOfWork) -> MessageBus[FeedbackUnitOfWork]:

@@ -10,7 +10,7 @@ from typing import Any
 from services.feedback.store import FeedbackUnitOfWork
 from services.feedback.store.pairings import ERASED, PEOPLE
 from shared.contracts.types import PairingActivated, PairingEnded
-from shared.messages import Command, DomainEvent, ForgetParticipant, PublishedEvent
+from shared.messages import Command, DomainEvent, PublishedEvent
 
 PAIRING_FIELDS = ("pairing_id", "program_id", "leader_id", "junior_id")
 TRACKED_STATES = {PairingActivated: "active", PairingEnded: "ended"}
@@ -101,12 +101,3 @@ def track_pairing_health(command: TrackPairingHealth, uow: FeedbackUnitOfWork) -
     if not uow.pairings.record(fields["pairing_id"], fields, command.as_of, command.cause_event_id):
         return []
     return [PairingTracked(fields["pairing_id"])]
-
-
-def forget_participant(command: ForgetParticipant, uow: FeedbackUnitOfWork) -> list[DomainEvent]:
-    """Erasure: the tombstone first (so events racing this one create nothing), then the person's id leaves
-    every pairing; what they wrote is handled by ``service.erasure`` (a follow-up of this one)."""
-    uow.people.erase(command.participant_id)
-    uow.pairings.forget_participant(command.participant_id)
-    uow.pulses.forget(command.participant_id)  # pulse markers and escalations; ballots hold nothing of them
-    return []

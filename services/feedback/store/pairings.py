@@ -48,12 +48,16 @@ class Pairings:
         """Store a health figure; the at-risk flag (and the events of its change) only if nobody changed it
         since ``was_at_risk`` was read, so a crossing is published once."""
         return self.documents.update(
-            pairing_id, {"health": health, "at_risk": health["at_risk"]}, expect={"at_risk": was_at_risk},
+            pairing_id,
+            {"health": health, "at_risk": health["at_risk"]},
+            expect={"at_risk": was_at_risk},
             events=events,
-        )  # fmt: skip
+        )
 
-    def set_fields(self, pairing_id: str, fields: dict[str, Any]) -> None:
-        self.documents.update(pairing_id, fields)
+    def mark_once(self, pairing_id: str, flag: str, value: Any, was: Any, event: PublishedEvent) -> bool:
+        """Set ``flag`` from ``was`` to ``value`` with the event it implies, once: a repeated or concurrent
+        attempt finds the flag changed and publishes nothing."""
+        return self.documents.update(pairing_id, {flag: value}, expect={flag: was}, events=[event])
 
     def forget_participant(self, participant_id: str) -> None:
         """Erasure: pairings keep their existence for program statistics but lose the person's id."""

@@ -12,8 +12,16 @@ from services.feedback.store.documents import Documents
 DEFAULT_CADENCE_WEEKS = 2
 DEFAULT_PULSE_K = 5
 MAX_CHAIN = 64
-PROGRAM_FIELDS = ("program_id", "name", "status", "focus_areas", "custom_focus_areas", "starts_on", "ends_on",
-                  "admins")  # fmt: skip
+PROGRAM_FIELDS = (
+    "program_id",
+    "name",
+    "status",
+    "focus_areas",
+    "custom_focus_areas",
+    "starts_on",
+    "ends_on",
+    "admins",
+)
 PARTICIPANT_FIELDS = ("participant_id", "program_id", "employee_id", "role", "department", "status")
 
 
@@ -41,6 +49,9 @@ class Programs:
             "pulse_k": settings.get("pulse_k", DEFAULT_PULSE_K),
             "survey_questions": settings.get("survey_questions"),
         }
+
+    def ids(self) -> list[str]:
+        return [p["program_id"] for p in self.documents.where("status", "running", ("program_id",))]
 
     def settings_of(self, program_id: str) -> dict[str, Any]:
         return (self.documents.get(program_id) or {}).get("settings") or {}

@@ -34,8 +34,17 @@ INDEXES = [
     *[IndexSpec(name, (("outbox_pending", ASCENDING),)) for name in OUTBOX_COLLECTIONS],
     *pulse_store.INDEXES,
 ]
-COLLECTIONS = (PROGRAMS, PARTICIPANTS, PARTICIPANT_KEYS, ORGCHART, PAIRINGS, GOALS, CHECK_INS, INSIGHTS,
-               SURVEY_ANSWERS)  # fmt: skip
+COLLECTIONS = (
+    PROGRAMS,
+    PARTICIPANTS,
+    PARTICIPANT_KEYS,
+    ORGCHART,
+    PAIRINGS,
+    GOALS,
+    CHECK_INS,
+    INSIGHTS,
+    SURVEY_ANSWERS,
+)
 
 
 class FeedbackUnitOfWork(UnitOfWork):

@@ -33,7 +33,9 @@ def test_an_activated_pairing_is_tracked_as_active_with_its_people_only(uow):
     bus = build_bus(uow)
     tracked = bus.handle(TrackPairingHealth("e1", PairingActivated("pr-1", PAIRING), START))
     assert [type(event).__name__ for event in tracked] == ["PairingTracked"]
-    assert pairing_health(uow, "pr-1") == {
+    record = pairing_health(uow, "pr-1")
+    assert record["health"]["components"] == {"cadence": 100.0, "goals": 50.0, "fit": None}
+    assert {k: v for k, v in record.items() if k not in ("health", "at_risk")} == {
         "pairing_id": "pr-1",
         "program_id": "prog-1",
         "leader_id": "L1",
