@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from services.notifications.api import inbox
+from services.notifications.api import inbox, preferences, templates, webhooks
 
-BLUEPRINTS = [inbox.blp]
+BLUEPRINTS = [inbox.blp, preferences.blp, templates.blp, webhooks.blp]

@@ -1,28 +1,42 @@
-"""Notifications' HTTP routes: a participant's in-app inbox."""
+"""The in-app inbox of whoever calls: ``/v1/me/notifications`` (own items only; hr also reads the hr
+role's inbox). The former ``/v1/inbox/<participant_id>`` is gone: it compared an employee id with a
+participant id, so nobody could read their own inbox."""
 
 from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from services.notifications.schemas.inbox import DeliveryPage, InboxQuery
-from services.notifications.service import notify
+from services.notifications.schemas.inbox import InboxPage, InboxQuery, MarkedRead
+from services.notifications.service import inbox
 from shared.app import current_bus
 from shared.auth import current_principal, require_roles
-from shared.errors import Forbidden
-from shared.http import page_of, skip_limit
 
-blp = Blueprint("notifications", __name__, url_prefix="/v1", description="In-app inbox and delivery log")
+blp = Blueprint("inbox", __name__, url_prefix="/v1/me", description="Your in-app notifications")
+PEOPLE = ("participant", "admin", "hr")
 
 
-@blp.get("/inbox/<participant_id>")
-@require_roles("admin", "participant", "service")
+@blp.get("/notifications")
+@require_roles(*PEOPLE)
 @blp.arguments(InboxQuery, location="query")
-@blp.response(200, DeliveryPage)
-def inbox(query: dict, participant_id: str) -> dict:
-    """A participant reads only their own inbox; admins and services read any."""
-    principal = current_principal()
-    if not principal.has_any(("admin", "service")) and principal.subject != participant_id:
-        raise Forbidden("a participant can read only their own inbox")
-    skip, limit = skip_limit(query)
-    items, total = notify.inbox(current_bus().uow, participant_id, skip, limit)
-    return page_of(items, total, query["page"], query["page_size"])
+@blp.response(200, InboxPage)
+def notifications(query: dict) -> dict:
+    """Your notifications, newest first, with the unread count; pass ``next_cursor`` for older ones."""
+    return inbox.page(current_bus().uow, current_principal(), query["cursor"], query["limit"])
+
+
+@blp.post("/notifications/<item_id>/read")
+@require_roles(*PEOPLE)
+@blp.response(200, MarkedRead)
+def mark_read(item_id: str) -> dict:
+    """Mark one of your notifications read (404 if it is not in your inbox)."""
+    (marked,) = current_bus().handle(inbox.MarkRead(current_principal(), item_id))
+    return {"marked": marked.count}
+
+
+@blp.post("/notifications/read")
+@require_roles(*PEOPLE)
+@blp.response(200, MarkedRead)
+def mark_all_read() -> dict:
+    """Mark every notification of yours read."""
+    (marked,) = current_bus().handle(inbox.MarkRead(current_principal(), None))
+    return {"marked": marked.count}

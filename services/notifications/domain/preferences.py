@@ -118,7 +118,7 @@ def updated(current: Preferences, change: Mapping[str, Any]) -> Preferences:
     if not 0 <= hour <= 23:
         errors["digest_hour"] = ["an hour of the day, 0-23"]
     if errors:
-        raise InvalidInput("the preferences were not changed", errors=errors)
+        raise InvalidInput(errors)
     return Preferences(channels, locale, quiet, bool(change.get("digest", current.digest)), hour)
 
 
