@@ -99,8 +99,8 @@ def pulse_results(pulse_id: str) -> dict:
 
 @blp.get("/escalations")
 @require_roles("admin", "hr")
-@blp.arguments(schemas.EscalationQuery, location="query")
-@blp.response(200, schemas.EscalationList)
+@blp.arguments(schemas.PulseEscalationQuery, location="query")
+@blp.response(200, schemas.PulseEscalationList)
 @problems(401, 403, 404, 422)
 def list_escalations(query: dict) -> dict:
     """hr: escalations routed to hr; an admin: those routed to the admins of programs they administer."""

@@ -12,7 +12,7 @@ from shared.vocabulary import ROLES
 QUESTION_ID = validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$", error="lower-case letters, digits and _ (max 64)")
 
 
-class QuestionSchema(StrictSchema):
+class PulseQuestion(StrictSchema):
     question_id = fields.String(required=True, validate=QUESTION_ID)
     text = fields.String(required=True, validate=validate.Length(min=1, max=300))
 
@@ -22,7 +22,7 @@ class PulseCreate(StrictSchema):
     opens_at = fields.AwareDateTime(load_default=None, metadata={"description": "default: now"})
     closes_at = fields.AwareDateTime(required=True, metadata={"description": "results are released then"})
     questions = fields.List(
-        fields.Nested(QuestionSchema), load_default=None, validate=validate.Length(min=1, max=20),
+        fields.Nested(PulseQuestion), load_default=None, validate=validate.Length(min=1, max=20),
         metadata={"description": f"Likert {SCALE[0]}-{SCALE[1]} statements; default: four safety questions"},
     )  # fmt: skip
     respondent_roles = fields.List(
@@ -36,17 +36,13 @@ class PulseCreate(StrictSchema):
     )  # fmt: skip
 
 
-class QuestionView(QuestionSchema):
-    pass
-
-
 class PulseView(StrictSchema):
     pulse_id = fields.String()
     program_id = fields.String()
     title = fields.String()
     opens_at = fields.DateTime()
     closes_at = fields.DateTime()
-    questions = fields.List(fields.Nested(QuestionView))
+    questions = fields.List(fields.Nested(PulseQuestion))
     respondent_roles = fields.List(fields.String())
     breakdown = fields.String(allow_none=True)
     k = fields.Integer()
@@ -77,23 +73,23 @@ class AnswerTaken(StrictSchema):
     route = fields.String(allow_none=True, metadata={"description": "admin or hr"})
 
 
-class QuestionFigures(StrictSchema):
+class PulseQuestionFigures(StrictSchema):
     question_id = fields.String()
     mean = fields.Float()
     answers = fields.Integer()
     favourable_pct = fields.Float(metadata={"description": "share of 4 and 5 answers"})
 
 
-class GroupFigures(StrictSchema):
+class PulseGroupFigures(StrictSchema):
     group = fields.String()
     responses = fields.Integer()
-    questions = fields.List(fields.Nested(QuestionFigures))
+    questions = fields.List(fields.Nested(PulseQuestionFigures))
 
 
-class Breakdown(StrictSchema):
+class PulseBreakdown(StrictSchema):
     by = fields.String()
     suppressed = fields.Boolean(metadata={"description": "true: a group or its complement is below k"})
-    groups = fields.List(fields.Nested(GroupFigures), allow_none=True)
+    groups = fields.List(fields.Nested(PulseGroupFigures), allow_none=True)
 
 
 class PulseResults(StrictSchema):
@@ -108,15 +104,15 @@ class PulseResults(StrictSchema):
     reason = fields.String(metadata={"description": "not_closed or not_enough_responses (no figures then)"})
     detail = fields.String()
     responses = fields.Integer(allow_none=True)
-    questions = fields.List(fields.Nested(QuestionFigures), allow_none=True)
-    breakdown = fields.Nested(Breakdown, allow_none=True)
+    questions = fields.List(fields.Nested(PulseQuestionFigures), allow_none=True)
+    breakdown = fields.Nested(PulseBreakdown, allow_none=True)
 
 
-class EscalationQuery(StrictSchema):
+class PulseEscalationQuery(StrictSchema):
     program_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
 
 
-class EscalationView(StrictSchema):
+class PulseEscalationView(StrictSchema):
     escalation_id = fields.String()
     program_id = fields.String()
     participant_id = fields.String()
@@ -127,5 +123,5 @@ class EscalationView(StrictSchema):
     raised_at = fields.DateTime()
 
 
-class EscalationList(StrictSchema):
-    items = fields.List(fields.Nested(EscalationView))
+class PulseEscalationList(StrictSchema):
+    items = fields.List(fields.Nested(PulseEscalationView))
