@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,10 +60,21 @@ class Organisation:
 
     seed: int
     employees: list[dict[str, Any]] = field(default_factory=list)
+    _index: dict[str, dict[str, Any]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def manager_of(self) -> dict[str, str | None]:
         return {e["employee_id"]: e["manager_id"] for e in self.employees}
+
+    def contact_of(self, employee_id: str) -> dict[str, str]:
+        """The contact details intake takes at enrolment (display name, work e-mail, locale)."""
+        employee = self._by_id()[employee_id]
+        return {"display_name": employee["name"], "email": employee["email"], "locale": employee["locale"]}
+
+    def _by_id(self) -> dict[str, dict[str, Any]]:
+        if len(self._index) != len(self.employees):
+            self._index = {e["employee_id"]: e for e in self.employees}
+        return self._index
 
 
 def generate_organisation(seed: int = 7, employees: int = 2000) -> Organisation:
@@ -72,6 +84,7 @@ def generate_organisation(seed: int = 7, employees: int = 2000) -> Organisation:
     rng = random.Random(seed)
     people: list[dict[str, Any]] = []
     office_weights = [o[3] for o in OFFICES]
+    addresses: Counter[str] = Counter()
 
     def add(manager: dict | None, level: int, department: str) -> dict:
         if manager is None or rng.random() < 0.25:
@@ -95,7 +108,8 @@ def generate_organisation(seed: int = 7, employees: int = 2000) -> Organisation:
             "timezone": office[1],
             "languages": list(dict.fromkeys(languages)),
             "name": f"{first} {last}",
-            "email": f"{first.lower()}.{last.lower()}.{number}@example.com",
+            "email": _work_email(first, last, addresses),
+            "locale": _locale(languages, office[2]),
         }
         people.append(person)
         return person
@@ -114,6 +128,20 @@ def generate_organisation(seed: int = 7, employees: int = 2000) -> Organisation:
             current.append(add(manager, rng.choice(levels), manager["department"]))
         tiers.append(current)
     return Organisation(seed=seed, employees=people)
+
+
+def _work_email(first: str, last: str, taken: Counter[str]) -> str:
+    """``first.last@example.com``; namesakes get a number (``ana.silva2@…``). example.com only: a demo
+    address must never reach a real mailbox."""
+    local = f"{first.lower()}.{last.lower()}"
+    taken[local] += 1
+    return f"{local}{taken[local] if taken[local] > 1 else ''}@example.com"
+
+
+def _locale(languages: list[str], office_languages: tuple[str, ...]) -> str:
+    """The office's language when the person speaks it, else English (no random draw: the organisation
+    of a seed stays what it was before locales existed)."""
+    return next((tag for tag in office_languages if tag in languages), "en")
 
 
 def _uuid(rng: random.Random) -> str:

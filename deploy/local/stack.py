@@ -149,6 +149,7 @@ def load_intake_demo(demo: Demo, employees: int = 2000, leaders: int = 40, junio
         if not all(participant["consent"].values()):
             continue  # the generator models the few who decline; intake would rightly refuse them
         payload = {k: participant[k] for k in REGISTRATION_FIELDS if participant.get(k) is not None}
+        payload.update(organisation.contact_of(participant["employee_id"]))  # name, work e-mail, locale
         if payload["role"] == "leader":
             payload.pop("capacity", None)
         response = session.post(
