@@ -1,4 +1,5 @@
-"""Real local infrastructure without a container engine: Apache Kafka (KRaft) and FerretDB v1.
+"""Real local infrastructure without a container engine: Apache Kafka (KRaft) and FerretDB v1, and a
+local SMTP server that keeps every mail in ``<run_dir>/mailbox`` (``deploy/local/smtp_sink.py``).
 
 Installs pinned versions into a git-ignored cache and runs them as local processes.
 Standard library only, so it runs with any ``python3``.
@@ -45,6 +46,12 @@ import threading
 import time
 import uuid
 from pathlib import Path
+
+try:
+    from deploy.local.smtp_process import SmtpSinkProcess
+except ModuleNotFoundError:  # run as a script: ``python deploy/local/infra.py``
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from deploy.local.smtp_process import SmtpSinkProcess
 
 KAFKA_VERSION = "4.1.1"
 FERRETDB_VERSION = "v1.24.2"
@@ -525,7 +532,8 @@ def _kafka_cluster_id() -> str:
 class LocalInfra:
     """Kafka (KRaft, single combined node) + FerretDB (SQLite) as local processes under ``run_dir``.
 
-    ``kafka_port`` / ``mongo_port`` None -> free ports are picked at ``start()``.
+    ``kafka_port`` / ``mongo_port`` / ``smtp_port`` None -> free ports are picked at ``start()``.
+    The SMTP sink (``smtp_host``, ``smtp_port``, ``mailbox_dir``) is its own process (``smtp_process``).
     Pid files, logs, data and ``env`` live in ``run_dir``. Only the pids recorded there are ever signalled.
     ``stop_at_exit=True`` also stops the processes when this Python process exits normally.
     """
@@ -536,9 +544,12 @@ class LocalInfra:
         kafka_port: int | None = None,
         mongo_port: int | None = None,
         *,
+        smtp_port: int | None = None,
         stop_at_exit: bool = False,
     ) -> None:
         self.run_dir = Path(run_dir).resolve()
+        self._want_smtp_port = smtp_port
+        self.smtp = SmtpSinkProcess(self.run_dir, smtp_port)
         self._want_kafka_port = kafka_port
         self._want_mongo_port = mongo_port
         self.kafka_port: int | None = kafka_port
@@ -564,8 +575,30 @@ class LocalInfra:
         return f"mongodb://{HOST}:{self.mongo_port}/"
 
     @property
+    def smtp_host(self) -> str:
+        return HOST
+
+    @property
+    def smtp_port(self) -> int:
+        if self.smtp.port is None:
+            raise InfraError("LocalInfra not started: no SMTP port yet")
+        return self.smtp.port
+
+    @property
+    def mailbox_dir(self) -> Path:
+        """Where the SMTP sink keeps every accepted mail (one .eml each, and index.jsonl)."""
+        return self.smtp.mailbox_dir
+
+    @property
     def env(self) -> dict[str, str]:
-        return {"KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap, "MONGODB_URI": self.mongodb_uri}
+        return {
+            "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap,
+            "MONGODB_URI": self.mongodb_uri,
+            "SMTP_HOST": self.smtp_host,
+            "SMTP_PORT": str(self.smtp_port),
+            "SMTP_TLS": "none",
+            "SMTP_MAILBOX_DIR": str(self.mailbox_dir),
+        }
 
     @property
     def env_file(self) -> Path:
@@ -580,7 +613,9 @@ class LocalInfra:
         pids = self.pids()
         if not all(pids.values()) or self.kafka_port is None or self.mongo_port is None:
             return False
-        return kafka_ready(HOST, self.kafka_port) and mongo_ready(HOST, self.mongo_port)
+        return (
+            kafka_ready(HOST, self.kafka_port) and mongo_ready(HOST, self.mongo_port) and self.smtp.running()
+        )
 
     def start(self, timeout: float = START_TIMEOUT_S) -> LocalInfra:
         """Install if needed, (re)start both processes, and wait until both answer."""
@@ -601,6 +636,11 @@ class LocalInfra:
             except BaseException:  # Ctrl-C while waiting: leave nothing behind
                 self.stop()
                 raise
+        try:
+            self.smtp.start(self._want_smtp_port or free_ports(1)[0])
+        except BaseException:
+            self.stop()
+            raise
         self._save_state()
         self.env_file.write_text("".join(f"{k}={v}\n" for k, v in self.env.items()))
         if self._stop_at_exit and not self._atexit_registered:
@@ -610,6 +650,7 @@ class LocalInfra:
 
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
         """SIGTERM our own processes (by recorded pid), SIGKILL after ``timeout``; idempotent."""
+        self.smtp.stop(timeout)
         targets = {name: pid for name, pid in self.pids().items() if pid}
         for pid in targets.values():
             with contextlib.suppress(ProcessLookupError):
@@ -652,12 +693,15 @@ class LocalInfra:
         if self.mongo_port is None:
             self.mongo_port = state.get("mongo_port")
         self.controller_port = state.get("controller_port")
+        if self.smtp.port is None:
+            self.smtp.port = state.get("smtp_port")
 
     def _save_state(self) -> None:
         state = {
             "kafka_port": self.kafka_port,
             "controller_port": self.controller_port,
             "mongo_port": self.mongo_port,
+            "smtp_port": self.smtp.port,
             "kafka_version": KAFKA_VERSION,
             "ferretdb_version": FERRETDB_VERSION,
             "pids": self.pids(),
