@@ -64,8 +64,14 @@ def test_k_minus_one_answers_release_no_figures_at_close_not_even_the_count(bus)
     assert result["released"] is False and result["reason"] == "not_enough_responses"
     assert "responses" not in result and "questions" not in result and "breakdown" not in result
     [closed] = published(bus, PulseClosed)
-    assert closed.data == {"pulse_id": pulse["pulse_id"], "program_id": PROGRAM, "k": 5, "released": False,
-                           "responses": None, "questions": None}  # fmt: skip
+    assert closed.data == {
+        "pulse_id": pulse["pulse_id"],
+        "program_id": PROGRAM,
+        "k": 5,
+        "released": False,
+        "responses": None,
+        "questions": None,
+    }
 
 
 def test_k_answers_release_figures_only_once_the_pulse_closes(bus):
@@ -78,8 +84,12 @@ def test_k_answers_release_figures_only_once_the_pulse_closes(bus):
     bus.handle(ClosePulse(pulse["pulse_id"], admin()))
     after = queries.results(bus.uow, pulse["pulse_id"], HR)
     assert after["released"] is True and after["responses"] == 5
-    assert after["questions"][0] == {"question_id": "speak_candidly", "mean": 4.0, "answers": 5,
-                                     "favourable_pct": 100.0}  # fmt: skip
+    assert after["questions"][0] == {
+        "question_id": "speak_candidly",
+        "mean": 4.0,
+        "answers": 5,
+        "favourable_pct": 100.0,
+    }
     [closed] = published(bus, PulseClosed)
     assert closed.data["released"] is True and closed.data["responses"] == 5
     assert closed.data["questions"][1] == {"question_id": "input_taken_seriously", "mean": 3.0, "answers": 5}
