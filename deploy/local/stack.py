@@ -122,10 +122,7 @@ def load_intake_demo(demo: Demo, employees: int = 2000, leaders: int = 40, junio
     program = demo_program("demo")
     found = existing_program(session, base, program["name"])
     if found:
-        return [
-            f"demo: program {found} from an earlier start reused (nothing loaded again)",
-            f"program={found}",
-        ]
+        return Loaded([f"demo: program {found} from an earlier start reused (nothing loaded again)"], found)
     body = {k: program[k] for k in ("name", "focus_areas", "custom_focus_areas", "starts_on", "ends_on")}
     body.update(admins=["E000001"], rules={k: v for k, v in program["rules"].items() if v != []})
     created = session.post(f"{base}/programs", json=body, timeout=10)
@@ -149,7 +146,6 @@ def load_intake_demo(demo: Demo, employees: int = 2000, leaders: int = 40, junio
         if not all(participant["consent"].values()):
             continue  # the generator models the few who decline; intake would rightly refuse them
         payload = {k: participant[k] for k in REGISTRATION_FIELDS if participant.get(k) is not None}
-        payload.update(organisation.contact_of(participant["employee_id"]))  # name, work e-mail, locale
         if payload["role"] == "leader":
             payload.pop("capacity", None)
         response = session.post(
@@ -159,11 +155,7 @@ def load_intake_demo(demo: Demo, employees: int = 2000, leaders: int = 40, junio
             enrolled += 1
         else:
             out.append(f"demo participant refused: {response.status_code} {response.text[:200]}")
-    return [
-        *out,
-        f"demo: program {program_id} with {enrolled} participants enrolled",
-        f"program={program_id}",
-    ]
+    return Loaded([*out, f"demo: program {program_id} with {enrolled} participants enrolled"], program_id)
 
 
 # Each loads one part of the demo (once: a loader reuses what an earlier start loaded) and returns what it

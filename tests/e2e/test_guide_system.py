@@ -1,0 +1,181 @@
+"""What the guide promises of the running system: interactive docs every browser renders, problem+json even
+for what the HTTP server refuses itself, worker readiness, the import's limit and template, and a
+``make run`` that loads its demo once and restarts a process that dies."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import signal
+import socket
+import sys
+import threading
+
+import pytest
+import requests
+
+from deploy.local.stack import Demo, existing_program, load_intake_demo
+from deploy.local.supervisor import Program, Supervisor
+from shared.auth import dev_token
+from shared.config import SERVICES
+from shared.runtime import LIMIT_REQUEST_FIELDS, LIMIT_REQUEST_LINE
+from tests.support.chromium import rendered_dom
+from tests.support.harness import topics_ready, wait_for
+from tests.support.processes import REPO, ServiceProcesses, free_port
+
+pytestmark = pytest.mark.e2e
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def intake_and_matching(settings_for, tmp_path):
+    settings = {service: settings_for(service) for service in ("intake", "matching")}
+    topics_ready(settings["intake"])
+    processes = ServiceProcesses(settings, tmp_path / "logs").start()
+    try:
+        yield processes
+    finally:
+        processes.stop()
+
+
+def _raw(port: int, request: bytes) -> tuple[str, dict[str, str], bytes]:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status, *lines = head.decode("latin1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
+    return status, headers, body
+
+
+def test_every_service_docs_page_renders_its_operations_in_a_headless_browser(system):
+    for service in SERVICES:
+        spec = requests.get(f"{system.api_url(service)}/openapi.json", timeout=10).json()
+        expected = {
+            (method.upper(), path)
+            for path, ops in spec["paths"].items()
+            for method in ops
+            if method in ("get", "post", "put", "patch", "delete")
+        }
+        dom = rendered_dom(f"{system.api_url(service)}/docs")
+        shown = set(
+            re.findall(
+                r'opblock-summary-method">(\w+)</span>.*?data-path="([^"]+)"', dom.replace("\n", " "), re.S
+            )
+        )
+        assert expected and shown == expected, (service, expected ^ shown)
+
+
+def test_what_the_http_server_refuses_itself_is_problem_json(intake_and_matching):
+    port = intake_and_matching.api_ports["intake"]
+    long_line = b"GET /v1/programs?x=" + b"a" * (LIMIT_REQUEST_LINE + 10) + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+    status, headers, body = _raw(port, long_line)
+    assert status.startswith("HTTP/1.1 414") and headers["content-type"] == PROBLEM
+    assert json.loads(body)["status"] == 414
+    many = b"".join(b"X-H%d: v\r\n" % i for i in range(LIMIT_REQUEST_FIELDS + 5))
+    status, headers, body = _raw(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + many + b"\r\n")
+    assert status.startswith("HTTP/1.1 431") and headers["content-type"] == PROBLEM
+    status, headers, _ = _raw(port, b"BR@KEN\r\n\r\n")
+    assert status.startswith("HTTP/1.1 400") and headers["content-type"] == PROBLEM
+
+
+def test_worker_ports_answer_readiness_with_their_checks(intake_and_matching):
+    for service in ("intake", "matching"):
+        ready = requests.get(f"{intake_and_matching.worker_url(service)}/readyz", timeout=10)
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["checks"] == {"mongodb": "ok", "kafka": "ok"}
+        missing = requests.get(f"{intake_and_matching.worker_url(service)}/nowhere", timeout=10)
+        assert missing.status_code == 404 and missing.headers["Content-Type"] == PROBLEM
+
+
+def test_the_import_template_imports_as_it_is_and_an_oversized_import_states_its_own_limit(
+    intake_and_matching,
+):
+    settings = intake_and_matching.settings["intake"]
+    base = f"{intake_and_matching.api_url('intake')}/v1"
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {dev_token(settings, 'E000001', ['admin', 'hr'])}"
+    body = {
+        "name": "Template",
+        "focus_areas": ["ai-tools"],
+        "starts_on": "2027-01-04",
+        "ends_on": "2027-03-01",
+    }
+    program_id = session.post(f"{base}/programs", json=body, timeout=10).json()["program_id"]
+    session.post(f"{base}/programs/{program_id}/status", json={"status": "enrolling"}, timeout=10)
+    template = session.get(f"{base}/programs/{program_id}/imports/template.csv", timeout=10)
+    assert template.status_code == 200 and template.headers["Content-Type"].startswith("text/csv")
+    report = session.post(
+        f"{base}/programs/{program_id}/imports", files={"file": ("t.csv", template.content)}, timeout=30
+    ).json()
+    assert len(report["accepted"]) == 2 and report["rejected"] == [], report
+    big = io.BytesIO(b"employee_id,role\n" + b"E000001,leader\n" * (21 * 2**20 // 15))
+    refused = session.post(
+        f"{base}/programs/{program_id}/imports", files={"file": ("big.csv", big)}, timeout=60
+    )
+    assert refused.status_code == 413 and refused.headers["Content-Type"] == PROBLEM
+    assert "20971520 bytes (20 MiB)" in refused.json()["detail"]
+
+
+def test_make_run_loads_its_demo_program_once_and_reuses_it_on_the_next_start(intake_and_matching):
+    settings = intake_and_matching.settings["intake"]
+    env = {"DEV_KEYS_DIR": settings.dev_keys_dir}
+    demo = Demo(env, intake_and_matching.api_url("intake"))
+    first = load_intake_demo(demo, employees=80, leaders=3, juniors=4)
+    again = load_intake_demo(demo, employees=80, leaders=3, juniors=4)
+    assert again.program_id == first.program_id
+    assert "reused" in again.lines[0]
+    session = demo.session("admin")
+    listed = session.get(f"{demo.intake_url}/v1/programs", params={"page_size": 100}, timeout=10).json()
+    assert [p["name"] for p in listed["items"]].count("Global Reverse Mentoring 2027") == 1
+    assert existing_program(session, f"{demo.intake_url}/v1", "no such program") is None
+
+
+def test_make_run_names_a_killed_worker_with_its_exit_code_and_restarts_it(settings_for, tmp_path):
+    settings = settings_for("intake")
+    topics_ready(settings)
+    port = free_port()
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "MONGODB_URI": settings.mongodb_uri,
+        "MONGODB_DATABASE": settings.mongodb_database,
+        "TOPIC_PREFIX": settings.topic_prefix,
+        "AUTH_MODE": "dev",
+        "DEV_KEYS_DIR": settings.dev_keys_dir,
+        "LOG_LEVEL": "WARNING",
+        "METRICS_PORT": str(port),
+    }
+    said: list[str] = []
+    worker = Program([sys.executable, "-m", "services.intake", "worker"])
+    supervisor = Supervisor(
+        {"intake-worker": worker}, cwd=REPO, env=env, say=said.append, restart_delay_s=0.2
+    )
+    supervisor.start()
+    url = f"http://127.0.0.1:{port}/readyz"
+
+    def ready() -> bool:
+        try:
+            return requests.get(url, timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    watcher = threading.Thread(target=supervisor.watch, kwargs={"poll_s": 0.1})
+    watcher.start()
+    try:
+        wait_for(ready, timeout_s=60)
+        killed = supervisor.processes["intake-worker"]
+        os.kill(killed.pid, signal.SIGKILL)
+        wait_for(lambda: supervisor.processes["intake-worker"] is not killed, timeout_s=30)
+        wait_for(ready, timeout_s=60)
+    finally:
+        codes = supervisor.stop(timeout_s=30)
+        watcher.join(timeout=30)
+    assert said == [
+        "intake-worker exited with code -9 (SIGKILL); restarting in 0.2 s (restart 1 of 5 within 60 s)"
+    ]
+    assert codes["intake-worker"] == 0  # the restarted worker stopped cleanly on SIGTERM
