@@ -18,7 +18,7 @@ from services.feedback.worker import build_worker
 from shared.contracts import FEEDBACK
 from shared.contracts.types import PulseClosed
 from shared.mongo import database_for
-from tests.support.harness import bearer, read_topic, running, topics_ready
+from tests.support.harness import bearer, read_topic, running, topics_ready, wait_for
 from tests.support.pulse_world import ADMIN, junior_employee, junior_participant, seed
 
 PROGRAM = "prog-1"
@@ -83,11 +83,7 @@ def test_k_minus_one_answers_show_no_figures_and_k_answers_do_after_close_only_a
     assert client.get(f"/v1/pulses/{enough}/results", headers=admin).get_json() == closed_enough
 
     with running(build_worker(settings), settings):
-        records = read_topic(settings, settings.topic(FEEDBACK), expected=2)
-    closed = {
-        r.key.decode(): r for r in records if dict(r.headers).get("ce_type", b"").decode() == PulseClosed.type
-    }
-    assert set(closed) == {short, enough}, [dict(r.headers) for r in records]
+        closed = _pulses_closed(settings, {short, enough})
     short_data, enough_data = (json.loads(closed[key].value)["data"] for key in (short, enough))
     assert short_data == {"pulse_id": short, "program_id": PROGRAM, "k": 5, "released": False,
                           "responses": None, "questions": None}  # fmt: skip
@@ -95,6 +91,24 @@ def test_k_minus_one_answers_show_no_figures_and_k_answers_do_after_close_only_a
     assert enough_data["questions"] == [
         {name: q[name] for name in ("question_id", "mean", "answers")} for q in closed_enough["questions"]
     ]
+
+
+def test_the_worker_closes_a_pulse_when_its_window_ends_and_publishes_what_it_released(settings_for):
+    settings, client = _world(settings_for, ["Sales"] * 5)
+    closes_at = datetime.now(UTC) + timedelta(seconds=2)
+    created = client.post(f"/v1/programs/{PROGRAM}/pulses", json={"closes_at": closes_at.isoformat()},
+                          headers=bearer(settings, ADMIN, "admin"))  # fmt: skip
+    pulse_id = created.get_json()["pulse_id"]
+    for n in range(1, 6):
+        assert _answer(client, settings, pulse_id, n).status_code == 201
+    wait_for(lambda: datetime.now(UTC) > closes_at, timeout_s=10)
+
+    with running(build_worker(settings), settings):
+        record = _pulses_closed(settings, {pulse_id})[pulse_id]
+
+    assert json.loads(record.value)["data"]["responses"] == 5
+    results = client.get(f"/v1/pulses/{pulse_id}/results", headers=bearer(settings, "E-HR", "hr")).get_json()
+    assert results["status"] == "closed" and results["released"] is True and results["responses"] == 5
 
 
 def test_every_collection_after_pulse_answers_holds_no_person_beside_an_answer(settings_for, caplog):
@@ -131,6 +145,19 @@ def test_every_collection_after_pulse_answers_holds_no_person_beside_an_answer(s
     [escalation] = list(db["pulse_escalations"].find())
     assert escalation["employee_id"] == junior_employee(3) and escalation["message"] == SECRET
     assert pulse_id not in str(escalation)
+    # ... and is shown, with who asked, only to the admins it was routed to
+    inbox = client.get("/v1/escalations", headers=bearer(settings, ADMIN, "admin")).get_json()["items"]
+    assert [(e["employee_id"], e["message"], e["route"]) for e in inbox] == [
+        (junior_employee(3), SECRET, "admin")
+    ]
+    assert client.get("/v1/escalations", headers=bearer(settings, "E-HR", "hr")).get_json() == {"items": []}
+    assert client.get("/v1/escalations", headers=bearer(settings, "E-OTHER", "admin")).get_json() == {
+        "items": []
+    }
+    assert (
+        client.get("/v1/escalations", headers=bearer(settings, junior_employee(3), "participant")).status_code
+        == 403
+    )
     # no log line carries an answer or what the junior typed; the metric has no labels
     assert not [r for r in caplog.records if SECRET in r.getMessage() or "speak_candidly" in r.getMessage()]
     samples = [s for m in REGISTRY.collect() if m.name == "pulse_responses" for s in m.samples]
@@ -175,6 +202,20 @@ def test_bad_answers_are_problems_naming_the_field_and_a_second_answer_is_409(se
         {"field": "pulse_id", "message": "you have answered this pulse already"}
     ]
     assert len(database_for(settings)["pulse_ballot_boxes"].find_one({"_id": pulse_id})["ballots"]) == 1
+
+
+def _pulses_closed(settings, pulse_ids: set[str]) -> dict[str, Any]:
+    """The ``PulseClosed`` records of these pulses on feedback's topic (other feedback events pass by)."""
+    found: dict[str, Any] = {}
+
+    def all_seen() -> bool:
+        for record in read_topic(settings, settings.topic(FEEDBACK), expected=10_000, timeout_s=2):
+            if dict(record.headers).get("ce_type", b"").decode() == PulseClosed.type:
+                found[record.key.decode()] = record
+        return pulse_ids <= set(found)
+
+    wait_for(all_seen, timeout_s=40)
+    return found
 
 
 def _holds_answers(value: Any) -> bool:
