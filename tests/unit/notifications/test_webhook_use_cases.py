@@ -258,6 +258,8 @@ def test_an_endpoint_failing_past_the_limit_is_disabled_and_its_admin_told_once(
     assert endpoint["disabled"] and endpoint["disabled_reason"].startswith("failing for")
     [notice] = _notices(uow)
     assert notice.data["recipient_id"] == "A1" and notice.data["channel"] == "in_app"
+    [item] = uow.inbox.page(["A1"], None, 10)
+    assert saved.endpoint.endpoint_id in item["text"] and item["template"] == "webhook_endpoint_disabled"
     [disabled] = [
         e
         for e in uow.pending()

@@ -80,24 +80,23 @@ def _tell_admins(uow: NotificationsUnitOfWork, endpoint: Endpoint) -> None:
         "missed."
     )
     for admin in recipients(uow, endpoint):
-        plan_delivery(
-            uow,
-            Message(
-                message_id=message_id_of(cause, admin, "in_app"),
-                cause_event_id=cause,
-                cause_type="mentoring.notification.failed.v1",
-                recipient=admin,
-                participant_id=None,
-                program_id=endpoint.program_id,
-                channel="in_app",
-                category="webhooks",
-                urgent=True,
-                template=TEMPLATE,
-                locale="en",
-                subject="A webhook endpoint was disabled",
-                text=text,
-                html=None,
-                address=None,
-                deliver_at=now,
-            ),
+        notice = Message(
+            message_id=message_id_of(cause, admin, "in_app"),
+            cause_event_id=cause,
+            cause_type="mentoring.notification.failed.v1",
+            recipient=admin,
+            participant_id=None,
+            program_id=endpoint.program_id,
+            channel="in_app",
+            category="webhooks",
+            urgent=True,
+            template=TEMPLATE,
+            locale="en",
+            subject="A webhook endpoint was disabled",
+            text=text,
+            html=None,
+            address=None,
+            deliver_at=now,
         )
+        uow.inbox.add(notice, now)  # the in-app message is the inbox item; its delivery is logged as sent
+        plan_delivery(uow, notice)
