@@ -62,6 +62,7 @@ def list_pulses(program_id: str) -> dict:
 @blp.response(200, schemas.PulseView)
 @problems(401, 404)
 def get_pulse(pulse_id: str) -> dict:
+    """A pulse's questions and window (to hr, its admins, and the participants of its program)."""
     return queries.visible_pulse(current_bus().uow, pulse_id, current_principal())
 
 
