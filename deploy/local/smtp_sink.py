@@ -11,7 +11,8 @@ Run it (``deploy/local/smtp_process.py`` starts and stops it by pid)::
     python -m deploy.local.smtp_sink --port 2525 --mailbox .run/mailbox [--tls-cert C --tls-key K]
 
 With a certificate it offers STARTTLS. ``--reply "451 4.3.0 try later"`` answers every DATA with that
-reply instead of accepting (to see retries), ``--delay-s`` waits before answering DATA.
+reply instead of accepting (to see retries); ``--delay-s`` keeps the mail, then waits before answering
+DATA (a sender dying meanwhile cannot know the mail arrived: the duplicate problem of RFC 1047).
 """
 
 from __future__ import annotations
@@ -47,10 +48,14 @@ class Mailbox:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.receiving.set()
-        if self.delay_s:
-            await asyncio.sleep(self.delay_s)
         if self.reply:
             return self.reply
+        name = self._store(envelope)
+        if self.delay_s:  # kept but not yet confirmed: a sender that dies now cannot know (RFC 1047)
+            await asyncio.sleep(self.delay_s)
+        return "250 2.0.0 OK: queued as " + name.removesuffix(".eml")
+
+    def _store(self, envelope: Envelope) -> str:
         content = envelope.original_content or envelope.content
         raw = content if isinstance(content, bytes) else str(content).encode()
         mail = message_from_bytes(raw, policy=policy.default)
@@ -72,7 +77,7 @@ class Mailbox:
             }
             with open(self.directory / INDEX, "a", encoding="utf-8") as index:
                 index.write(json.dumps(line) + "\n")
-        return "250 2.0.0 OK: queued as " + name.removesuffix(".eml")
+        return name
 
 
 def read_index(directory: str | Path) -> list[dict[str, Any]]:
