@@ -53,7 +53,7 @@ def _eligible_departments(uow: Any, program_id: str, roles: list[str]) -> list[s
     return [
         p.get("department")
         for p in people
-        if p.get("role") in roles and p.get("status", ANSWERING) == ANSWERING
+        if p.get("role") in roles and (p.get("status") or ANSWERING) == ANSWERING
     ]
 
 
@@ -97,7 +97,7 @@ def _respondent(uow: Any, pulse: dict[str, Any], principal: Principal) -> dict[s
     me = uow.people.participant_for(pulse["program_id"], principal.subject)
     if me is None or not principal.has_any(("participant",)):
         raise NotFound(f"pulse {pulse['pulse_id']} is not known", field="pulse_id")
-    if me.get("role") not in pulse["respondent_roles"] or me.get("status", ANSWERING) != ANSWERING:
+    if me.get("role") not in pulse["respondent_roles"] or (me.get("status") or ANSWERING) != ANSWERING:
         raise Forbidden(f"this pulse asks {', '.join(pulse['respondent_roles'])} participants of the program")
     return me
 
