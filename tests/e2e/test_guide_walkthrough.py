@@ -6,7 +6,10 @@ from __future__ import annotations
 import os
 
 import pytest
+import requests
+from prometheus_client.parser import text_string_to_metric_families
 
+from shared.events.consumer import OUTCOMES
 from tests.support.guide import json_values, run_page, shape_problems
 from tests.support.harness import topics_ready
 from tests.support.processes import REPO, ServiceProcesses
@@ -51,3 +54,15 @@ def test_the_admin_walkthrough_reaches_published_pairs_and_an_accepted_pairing(i
     everything = "".join(block.output for block in blocks)
     assert '"state": "active"' in everything  # the accepted pairing
     assert '"status": "published"' in everything
+    # the events the walk-through caused were counted only with documented outcome labels
+    outcomes = {
+        sample.labels["outcome"]
+        for service in ("intake", "matching")
+        for family in text_string_to_metric_families(
+            requests.get(f"{system.worker_url(service)}/metrics", timeout=10).text
+        )
+        if family.name == "events_consumed"
+        for sample in family.samples
+        if sample.name == "events_consumed_total"
+    }
+    assert "processed" in outcomes and outcomes <= set(OUTCOMES)
