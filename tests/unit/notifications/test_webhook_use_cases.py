@@ -343,3 +343,10 @@ def test_erasure_scrubs_the_messages_naming_the_person_and_cancels_unsent_ones(u
     assert run_due(uow) == 1 and receiver.received == []
     record = uow.webhooks.message(uow.webhooks.messages(saved.endpoint.endpoint_id)[0][0]["msg_id"]).record
     assert record["status"] == "cancelled" and "J1" not in str(record)
+
+
+def test_an_event_about_an_erased_person_arriving_late_is_not_sent(uow, receiver):
+    subscribe(uow)
+    uow.tombstones.bury("J1")
+    build_bus(uow).handle(FanOutWebhooks(pairing_event()))
+    assert run_due(uow) == 0 and receiver.received == []

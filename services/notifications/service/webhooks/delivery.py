@@ -68,6 +68,8 @@ def fan_out(command: FanOutWebhooks, uow: NotificationsUnitOfWork) -> list[Domai
         if not endpoint.wants(event.type, program_id):
             continue
         message = plan(event.to_dict(), body, endpoint.endpoint_id)
+        if any(uow.tombstones.erased(person) for person in message.participant_ids):
+            continue  # an event about an erased person arriving late: nothing of them is kept or sent
         now = uow.clock()
         due_at = now + policy.schedule.first()
         fresh = {
