@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -58,4 +58,4 @@ class PulseAnswered(DomainEvent):
 
     pulse_id: str
     escalation_id: str | None = None
-    route: str | None = field(default=None)
+    route: str | None = None

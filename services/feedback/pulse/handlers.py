@@ -14,6 +14,7 @@ from services.feedback.pulse.commands import (
     PulseRecorded,
 )
 from services.feedback.pulse.store import escalation_key
+from services.feedback.store import FeedbackUnitOfWork
 from shared.auth import Principal
 from shared.contracts.types import PulseClosed, PulseEscalated
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -23,7 +24,7 @@ from shared.metrics import PULSE_RESPONSES
 ANSWERING = "enrolled"  # withdrawn and erased participants are asked nothing
 
 
-def program_of(uow: Any, program_id: str) -> dict[str, Any]:
+def program_of(uow: FeedbackUnitOfWork, program_id: str) -> dict[str, Any]:
     found = uow.programs.get(program_id)
     if found is None:
         raise NotFound(f"program {program_id} is not known to feedback", field="program_id")
@@ -34,21 +35,21 @@ def is_admin_of(program: dict[str, Any], principal: Principal) -> bool:
     return principal.has_any(("admin",)) and principal.subject in (program.get("admins") or [])
 
 
-def pulse_of(uow: Any, pulse_id: str) -> dict[str, Any]:
+def pulse_of(uow: FeedbackUnitOfWork, pulse_id: str) -> dict[str, Any]:
     found = uow.pulses.pulse(pulse_id)
     if found is None:
         raise NotFound(f"pulse {pulse_id} is not known", field="pulse_id")
     return found
 
 
-def administered(uow: Any, program_id: str, principal: Principal) -> dict[str, Any]:
+def administered(uow: FeedbackUnitOfWork, program_id: str, principal: Principal) -> dict[str, Any]:
     program = program_of(uow, program_id)
     if not is_admin_of(program, principal):
         raise Forbidden(f"only the admins of program {program_id} may do this")
     return program
 
 
-def _eligible_departments(uow: Any, program_id: str, roles: list[str]) -> list[str | None]:
+def _eligible_departments(uow: FeedbackUnitOfWork, program_id: str, roles: list[str]) -> list[str | None]:
     people = uow.people.participants.where("program_id", program_id, ("role", "department", "status"))
     return [
         p.get("department")
@@ -57,7 +58,7 @@ def _eligible_departments(uow: Any, program_id: str, roles: list[str]) -> list[s
     ]
 
 
-def create_pulse(command: CreatePulse, uow: Any) -> list[DomainEvent]:
+def create_pulse(command: CreatePulse, uow: FeedbackUnitOfWork) -> list[DomainEvent]:
     program = administered(uow, command.program_id, command.principal)
     now = uow.clock()
     opens_at = command.opens_at or now
@@ -92,7 +93,7 @@ def create_pulse(command: CreatePulse, uow: Any) -> list[DomainEvent]:
     return [PulseRecorded(pulse)]
 
 
-def _respondent(uow: Any, pulse: dict[str, Any], principal: Principal) -> dict[str, Any]:
+def _respondent(uow: FeedbackUnitOfWork, pulse: dict[str, Any], principal: Principal) -> dict[str, Any]:
     """The caller as a participant the pulse asks (anyone else: 404, or 403 for the program's other roles)."""
     me = uow.people.participant_for(pulse["program_id"], principal.subject)
     if me is None or not principal.has_any(("participant",)):
@@ -102,7 +103,9 @@ def _respondent(uow: Any, pulse: dict[str, Any], principal: Principal) -> dict[s
     return me
 
 
-def _route(uow: Any, pulse: dict[str, Any], me: dict[str, Any], employee_id: str) -> domain.Route:
+def _route(
+    uow: FeedbackUnitOfWork, pulse: dict[str, Any], me: dict[str, Any], employee_id: str
+) -> domain.Route:
     program = uow.programs.get(pulse["program_id"]) or {}
     leaders = [
         uow.people.employee_of(p["leader_id"])
@@ -113,7 +116,7 @@ def _route(uow: Any, pulse: dict[str, Any], me: dict[str, Any], employee_id: str
     return domain.escalation_route(program.get("admins") or [], chain, [x for x in leaders if x], employee_id)
 
 
-def answer_pulse(command: AnswerPulse, uow: Any) -> list[DomainEvent]:
+def answer_pulse(command: AnswerPulse, uow: FeedbackUnitOfWork) -> list[DomainEvent]:
     """Marker (pending) → ballot → escalation → marker finished; see the package docstring for why."""
     pulse = pulse_of(uow, command.pulse_id)
     me = _respondent(uow, pulse, command.principal)
@@ -142,7 +145,11 @@ def answer_pulse(command: AnswerPulse, uow: Any) -> list[DomainEvent]:
 
 
 def _escalate(
-    uow: Any, pulse: dict[str, Any], me: dict[str, Any], command: AnswerPulse, escalation_id: str
+    uow: FeedbackUnitOfWork,
+    pulse: dict[str, Any],
+    me: dict[str, Any],
+    command: AnswerPulse,
+    escalation_id: str,
 ) -> tuple[str, str]:
     """Stored apart from the ballot (it names the person on purpose: they asked to be contacted) under the
     marker's random id, so a retry after a crash records it once; it names no pulse and no ballot."""
@@ -169,7 +176,7 @@ def _escalate(
     return escalation_id, route.route
 
 
-def close_pulse(command: ClosePulse, uow: Any) -> list[DomainEvent]:
+def close_pulse(command: ClosePulse, uow: FeedbackUnitOfWork) -> list[DomainEvent]:
     """Seal the ballot box, release the aggregate with the k rules, publish ``PulseClosed``, and strip the
     ids from markers a crash left pending. The scheduler's close of a closed pulse changes nothing."""
     pulse = pulse_of(uow, command.pulse_id)
@@ -207,7 +214,7 @@ def closed_payload(pulse: dict[str, Any], result: dict[str, Any]) -> dict[str, A
     }
 
 
-def forget(uow: Any, participant_id: str) -> int:
+def forget(uow: FeedbackUnitOfWork, participant_id: str) -> int:
     """Erasure: the person's markers and escalations go; ballots hold nothing of theirs to delete."""
     return uow.pulses.forget(participant_id)
 

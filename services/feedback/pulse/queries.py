@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.feedback.pulse.handlers import administered, is_admin_of, program_of, pulse_of
+from services.feedback.store import FeedbackUnitOfWork
 from shared.auth import Principal
 from shared.errors import Forbidden, NotFound
 
@@ -21,14 +22,14 @@ def pulse_view(pulse: dict[str, Any], answered: bool | None = None) -> dict[str,
     return view
 
 
-def _reader(uow: Any, program_id: str, principal: Principal) -> dict[str, Any]:
+def _reader(uow: FeedbackUnitOfWork, program_id: str, principal: Principal) -> dict[str, Any]:
     program = program_of(uow, program_id)
     if principal.has_any(("hr", "service")) or is_admin_of(program, principal):
         return program
     raise Forbidden(f"only hr and the admins of program {program_id} may read its pulse results")
 
 
-def visible_pulse(uow: Any, pulse_id: str, principal: Principal) -> dict[str, Any]:
+def visible_pulse(uow: FeedbackUnitOfWork, pulse_id: str, principal: Principal) -> dict[str, Any]:
     """A pulse for hr, its program's admins, services and the participants of its program (else 404)."""
     pulse = pulse_of(uow, pulse_id)
     if principal.has_any(("hr", "service")) or is_admin_of(
@@ -41,7 +42,7 @@ def visible_pulse(uow: Any, pulse_id: str, principal: Principal) -> dict[str, An
     return pulse_view(pulse, uow.pulses.answered(pulse_id, me["participant_id"]))
 
 
-def pulses_of(uow: Any, program_id: str, principal: Principal) -> list[dict[str, Any]]:
+def pulses_of(uow: FeedbackUnitOfWork, program_id: str, principal: Principal) -> list[dict[str, Any]]:
     program = program_of(uow, program_id)
     if principal.has_any(("hr", "service")) or is_admin_of(program, principal):
         return [pulse_view(p) for p in uow.pulses.pulses_of(program_id)]
@@ -70,18 +71,20 @@ def result_view(pulse: dict[str, Any]) -> dict[str, Any]:
     return {**base, "closed_at": pulse.get("closed_at"), **result}
 
 
-def results(uow: Any, pulse_id: str, principal: Principal) -> dict[str, Any]:
+def results(uow: FeedbackUnitOfWork, pulse_id: str, principal: Principal) -> dict[str, Any]:
     pulse = pulse_of(uow, pulse_id)
     _reader(uow, pulse["program_id"], principal)
     return result_view(pulse)
 
 
-def released_aggregates(uow: Any, program_id: str) -> list[dict[str, Any]]:
+def released_aggregates(uow: FeedbackUnitOfWork, program_id: str) -> list[dict[str, Any]]:
     """The outcome report's pulse figures: closed pulses only, each as ``result_view`` (k rules applied)."""
     return [result_view(p) for p in uow.pulses.pulses_of(program_id) if p["status"] == "closed"]
 
 
-def escalations(uow: Any, principal: Principal, program_id: str | None = None) -> list[dict[str, Any]]:
+def escalations(
+    uow: FeedbackUnitOfWork, principal: Principal, program_id: str | None = None
+) -> list[dict[str, Any]]:
     """hr sees the ``hr`` route; an admin sees the ``admin`` route of the programs they administer now.
     Nobody else sees any: this is the only place the person's identity is shown beside their request."""
     found: list[dict[str, Any]] = []
