@@ -30,6 +30,7 @@ from services.intake.domain.participants.profile import (
     WITHDRAWN,
     Consent,
     check_consent,
+    checked,
     clean_profile,
 )
 from services.intake.domain.programs import Program
@@ -88,12 +89,7 @@ class Participant:
             consent = check_consent(values.get("consent"))
         except InvalidValue as error:
             errors["consent"] = [str(error)]
-        profile: dict[str, Any] = {}
-        for clean in (clean_profile, lambda raw, _: clean_contact(raw)):
-            try:
-                profile.update(clean(values, program))
-            except InvalidInput as error:
-                errors = {**error.errors, **errors}
+        profile = checked(errors, clean_profile, values, program) | checked(errors, clean_contact, values)
         if errors:
             raise InvalidInput(errors)
         participant = cls(
@@ -142,25 +138,14 @@ class Participant:
         if errors:
             raise InvalidInput(errors)
         profile_changes = {k: v for k, v in changes.items() if k not in CONTACT_FIELDS}
-        clean, contact = {}, {}
-        try:
-            clean = clean_profile({**self.profile(), **profile_changes}, program)
-        except InvalidInput as error:
-            errors.update(error.errors)
-        try:
-            contact = clean_contact(changes)
-        except InvalidInput as error:
-            errors.update(error.errors)
+        profile = checked(errors, clean_profile, {**self.profile(), **profile_changes}, program)
+        contact = checked(errors, clean_contact, changes)
         if errors:
             raise InvalidInput(errors)
         events: list[DomainEvent] = []
-        if any(getattr(self, name) != value for name, value in clean.items()):
-            for name, value in clean.items():
-                setattr(self, name, value)
+        if self._apply(profile):
             events.append(ParticipantUpdated(key=self.participant_id, data=self.payload()))
-        if any(getattr(self, name) != value for name, value in contact.items()):
-            for name, value in contact.items():
-                setattr(self, name, value)
+        if self._apply(contact):
             events.append(self._contact_upserted())
         if events:
             self.updated_at = now
@@ -301,6 +286,13 @@ class Participant:
         names = {f.name for f in dataclasses.fields(cls)} - {"consent"}
         values = {name: record[name] for name in names if name in record}
         return cls(**values, consent=Consent(**consent) if consent else None)
+
+    def _apply(self, values: Mapping[str, Any]) -> bool:
+        """Set checked values; whether any of them changed."""
+        changed = any(getattr(self, name) != value for name, value in values.items())
+        for name, value in values.items():
+            setattr(self, name, value)
+        return changed
 
     def _refuse_if_erased(self) -> None:
         if self.is_erased:

@@ -3,7 +3,7 @@ which checks a profile against its program with the messages the API and the imp
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,3 +140,14 @@ def clean_profile(raw: Mapping[str, Any], program: Program) -> dict[str, Any]:
     if errors:
         raise InvalidInput(errors)
     return clean
+
+
+def checked(errors: dict[str, list[str]], check: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """Run a field collector; its errors join ``errors`` so every bad field is reported at once."""
+    try:
+        return check(*args)
+    except InvalidInput as error:
+        merged = {**error.errors, **errors}
+        errors.clear()
+        errors.update(merged)
+        return {}
