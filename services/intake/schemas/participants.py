@@ -100,14 +100,18 @@ class _ProfileFields(StrictSchema):
     manager_id = employee_id_field(allow_none=True)
     display_name = fields.String(
         allow_none=True,
-        validate=[validate.Length(max=MAX_DISPLAY_NAME), domain_check(check_display_name)],
-        metadata={"description": "how messages address the person, e.g. `Ana Silva` (contact detail)"},
+        validate=domain_check(check_display_name),
+        metadata={
+            "maxLength": MAX_DISPLAY_NAME,
+            "description": "how messages address the person, e.g. `Ana Silva` (contact detail)",
+        },
     )
     email = fields.String(
         allow_none=True,
-        validate=[validate.Length(max=MAX_EMAIL), domain_check(check_email)],
+        validate=domain_check(check_email),
         metadata={
             "format": "email",
+            "maxLength": MAX_EMAIL,
             "description": "work e-mail address, e.g. `ana.silva@example.com` (contact detail)",
         },
     )
