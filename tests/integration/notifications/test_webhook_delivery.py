@@ -345,3 +345,17 @@ def test_a_worker_killed_mid_send_does_not_deliver_under_a_second_webhook_id(wor
     entries = receiver.entries()
     assert len(entries) == 2 and len({e["webhook_id"] for e in entries}) == 1
     assert [e.get("processed", False) for e in entries] == [True, False]
+
+
+def test_a_host_that_resolves_differently_at_connect_time_is_still_refused(receivers):
+    """The address check before the POST can be outrun by a DNS change; the check on connect cannot."""
+    receiver = receivers().start("whsec_c2VjcmV0")
+    sender = webhook_channel.HttpWebhookSender(allowed_hosts=(), timeout_s=5)
+    sender.refusal = lambda url: None  # as if the name had resolved to a public address a moment ago
+    result = sender.send(receiver.url, {"webhook-id": "msg_1"}, b"{}")
+    sender.close()
+    assert result.status is None and "loopback" in result.error
+    assert receiver.entries() == []
+    allowed = webhook_channel.HttpWebhookSender(allowed_hosts=("127.0.0.1",), timeout_s=5)
+    assert allowed.send(receiver.url, {"webhook-id": "msg_1"}, b"{}").status == 400  # reached; unsigned
+    allowed.close()
