@@ -115,6 +115,16 @@ class ProgramRules(Strict):
     languages = fields.List(fields.String(), load_default=list)
     junior_capacity_default = fields.Integer(load_default=1, validate=validate.Range(1, 5))
     weights = fields.Nested(Weights, load_default=lambda: Weights().load({}))
+    min_common_slot_minutes = fields.Integer(
+        strict=True,
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(15, 480),
+        metadata={
+            "description": "when set, a pair needs one common contiguous slot of this many minutes each "
+            "week (in real time); null: no such rule"
+        },
+    )
 
 
 class ProgramPayload(Strict):

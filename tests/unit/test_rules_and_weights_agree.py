@@ -17,6 +17,7 @@ from services.matching.domain import COMPONENTS, ProgramRules, Weights
 from shared.contracts import ProgramPayload
 from shared.contracts import ProgramRules as ContractRules
 from shared.contracts import Weights as ContractWeights
+from shared.errors import InvalidInput
 from shared.http import PartialWeights
 from shared.vocabulary import DEFAULT_WEIGHTS
 
@@ -64,6 +65,7 @@ def test_rules_an_admin_sets_in_intake_reach_matching_unchanged():
             "min_timezone_overlap_hours": 3.5,
             "junior_capacity_default": 2,
             "weights": {"diversity": 0.4},
+            "min_common_slot_minutes": 60,
         },
     )
     payload = ProgramPayload().load(events[0].data)
@@ -73,5 +75,30 @@ def test_rules_an_admin_sets_in_intake_reach_matching_unchanged():
         3.5,
         2,
     )
+    assert rules.min_common_slot_minutes == 60
     expected = Weights(**{**DEFAULT_WEIGHTS, "diversity": 0.4})
     assert rules.weights.as_dict() == pytest.approx(expected.as_dict())
+
+
+def test_the_common_slot_rule_is_off_unless_a_program_sets_it():
+    """Intake publishes it as null, an older payload without it loads as null, and matching reads that as
+    no rule at all."""
+    _, events = Program.create(
+        "prog-2", now=NOW, name="EMEA 2027", focus_areas=["digital-transformation"],
+        starts_on="2027-01-10", ends_on="2027-06-30", admins=["E1"], rules={},
+    )  # fmt: skip
+    assert events[0].data["rules"]["min_common_slot_minutes"] is None
+    older = {key: value for key, value in events[0].data["rules"].items() if key != "min_common_slot_minutes"}
+    assert ContractRules().load(older)["min_common_slot_minutes"] is None
+    assert ProgramRules.from_program({"rules": older}).min_common_slot_minutes is None
+
+
+@pytest.mark.parametrize("value", [14, 481, 60.5, True, "60"])
+def test_a_session_length_out_of_range_is_refused_by_the_api_the_domain_and_the_contract(value):
+    body = {"name": "EMEA", "focus_areas": ["digital-transformation"], "starts_on": "2027-01-10",
+            "ends_on": "2027-06-30", "rules": {"min_common_slot_minutes": value}}  # fmt: skip
+    assert "min_common_slot_minutes" in intake_schemas.ProgramCreateSchema().validate(body).get("rules", {})
+    with pytest.raises(InvalidInput) as refused:
+        intake_rules.ProgramRules.from_mapping({"min_common_slot_minutes": value})
+    assert list(refused.value.errors) == ["rules.min_common_slot_minutes"]
+    assert "min_common_slot_minutes" in ContractRules().validate({"min_common_slot_minutes": value})

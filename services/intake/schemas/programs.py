@@ -35,6 +35,17 @@ class RulesSchema(StrictSchema):
         strict=True, validate=validate.Range(CAPACITY_MIN, CAPACITY_MAX, error="must be from {min} to {max}")
     )
     weights = fields.Nested(PartialWeights)
+    min_common_slot_minutes = fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(
+            *program_rules.COMMON_SLOT_MINUTES, error="must be from {min} to {max} minutes"
+        ),
+        metadata={
+            "description": "a pair needs one common contiguous slot of this many minutes each week (real "
+            "time, each person's windows read in their own timezone); null or left out: no such rule"
+        },
+    )
 
 
 class ProgramCreateSchema(StrictSchema):

@@ -55,7 +55,11 @@ def segment_matrix(people: Sequence[Participant], monday: date) -> tuple[np.ndar
     Segments are cut at every window boundary of every person, so ``(A * lengths) @ B.T`` is the
     exact overlap in minutes; with half-hour-aligned windows there are at most 336 segments.
     """
-    intervals = [utc_intervals(p.availability, p.timezone, monday) for p in people]
+    return interval_matrix([utc_intervals(p.availability, p.timezone, monday) for p in people])
+
+
+def interval_matrix(intervals: Sequence[Sequence[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarray]:
+    """Per person, 0/1 over the segments their intervals cut the week into, and the segments' lengths."""
     bounds = {0, WEEK_MINUTES}
     for person in intervals:
         for start, end in person:
@@ -63,7 +67,7 @@ def segment_matrix(people: Sequence[Participant], monday: date) -> tuple[np.ndar
             bounds.add(end)
     cuts = np.array(sorted(bounds), dtype=np.int64)
     lengths = np.diff(cuts).astype(np.float32)
-    counts = np.zeros((len(people), len(cuts)), dtype=np.int32)
+    counts = np.zeros((len(intervals), len(cuts)), dtype=np.int32)
     rows, starts, ends = [], [], []
     for index, person in enumerate(intervals):
         for start, end in person:

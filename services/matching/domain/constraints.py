@@ -4,24 +4,20 @@ A pair is feasible when both people are enrolled, consenting and in the right ro
 capacity, neither is in the other's reporting chain, the leader is at least ``min_seniority_gap`` levels
 above the junior, they share a (program) language, their weekly availability overlaps for at least
 ``min_timezone_overlap_hours`` in real time, and no exclusion (earlier pair, declined pair, conflict)
-names them.
+names them. When the program sets ``min_common_slot_minutes``, they also need one common contiguous slot
+of that length each week (``common_slot``; see ``slots``); when it does not, that check costs nothing.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .availability import reference_monday
 from .context import MatchContext
+from .model import COMMON_SLOT
 from .orgchart import related
 from .scoring import overlap_minutes
-
-PAIR_CONSTRAINTS = (
-    "reporting_chain",
-    "seniority_gap",
-    "shared_language",
-    "availability_overlap",
-    "exclusion",
-)
+from .slots import pair_longest_slot
 
 
 def _forbidden_in(ctx: MatchContext, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -42,6 +38,8 @@ def feasible_block(ctx: MatchContext, rows: np.ndarray, overlap: np.ndarray) -> 
     if not ctx.eligible_j.all():
         feasible[:, ~ctx.eligible_j] = False
     feasible[_forbidden_in(ctx, rows)] = False
+    if ctx.slot_l is not None:
+        feasible &= (ctx.slot_l[rows] @ ctx.slot_j.T) > np.float32(0.5)
     return feasible
 
 
@@ -58,7 +56,7 @@ def blocking_counts(ctx: MatchContext, rows: np.ndarray) -> dict[str, np.ndarray
     forbidden = np.zeros((len(rows), len(ctx.juniors)), dtype=bool)
     forbidden[_forbidden_in(ctx, rows)] = True
     chain = related(ctx.tin_l[rows, None], ctx.tout_l[rows, None], ctx.tin_j[None, :], ctx.tout_j[None, :])
-    return {
+    counts = {
         "junior_not_eligible": np.broadcast_to(~ctx.eligible_j, forbidden.shape).sum(axis=1),
         "reporting_chain": chain.sum(axis=1),
         "seniority_gap": (
@@ -68,6 +66,9 @@ def blocking_counts(ctx: MatchContext, rows: np.ndarray) -> dict[str, np.ndarray
         "availability_overlap": (overlap < np.float32(ctx.min_overlap_minutes)).sum(axis=1),
         "exclusion": (forbidden & ~chain).sum(axis=1),
     }
+    if ctx.slot_l is not None:
+        counts[COMMON_SLOT] = ((ctx.slot_l[rows] @ ctx.slot_j.T) <= np.float32(0.5)).sum(axis=1)
+    return counts
 
 
 def check_pairs(ctx: MatchContext, li: np.ndarray, ji: np.ndarray) -> dict[str, np.ndarray]:
@@ -81,7 +82,7 @@ def check_pairs(ctx: MatchContext, li: np.ndarray, ji: np.ndarray) -> dict[str, 
         bad_j = np.array([any(c == name for c, _ in ctx.person_issues_j[j]) for j in ji], dtype=bool)
         return ~(bad_l.reshape(li.shape) | bad_j.reshape(ji.shape))
 
-    return {
+    checks = {
         "role": person_ok("role"),
         "consent": person_ok("consent"),
         "status": person_ok("status"),
@@ -92,6 +93,9 @@ def check_pairs(ctx: MatchContext, li: np.ndarray, ji: np.ndarray) -> dict[str, 
         "availability_overlap": overlap_minutes(ctx, li, ji) >= np.float32(ctx.min_overlap_minutes),
         "exclusion": ~excluded,
     }
+    if ctx.slot_l is not None:
+        checks[COMMON_SLOT] = np.einsum("ks,ks->k", ctx.slot_l[li], ctx.slot_j[ji]) > np.float32(0.5)
+    return checks
 
 
 def violations(ctx: MatchContext, i: int, j: int) -> list[dict[str, str]]:
@@ -135,5 +139,16 @@ def violations(ctx: MatchContext, i: int, j: int) -> list[dict[str, str]]:
         exclusion = ctx.exclusions[(i, j)]
         out.append(
             {"constraint": "exclusion", "detail": f"{exclusion.reason}: {exclusion.detail}".rstrip(": ")}
+        )
+    if COMMON_SLOT in checks and not checks[COMMON_SLOT][0]:
+        longest = pair_longest_slot(leader, junior, reference_monday(ctx.rules.reference_date))
+        out.append(
+            {
+                "constraint": COMMON_SLOT,
+                "detail": (
+                    f"longest slot both are free {longest} min/week < program session "
+                    f"{ctx.rules.min_common_slot_minutes} min"
+                ),
+            }
         )
     return out

@@ -10,6 +10,7 @@ import numpy as np
 from .availability import reference_monday, segment_matrix
 from .model import Exclusion, Participant, ProgramRules
 from .orgchart import OrgIndex, build_org_index, related_pairs
+from .slots import slot_matrix
 
 
 def language_subtag(tag: str) -> str:
@@ -68,6 +69,9 @@ class MatchContext:
     tout_j: np.ndarray
     forbidden_rows: np.ndarray
     forbidden_cols: np.ndarray
+    # the common-slot rule's session starts (leaders weighted by segment minutes); None when it is off
+    slot_l: np.ndarray | None = None
+    slot_j: np.ndarray | None = None
 
     @property
     def min_overlap_minutes(self) -> float:
@@ -179,7 +183,12 @@ def build_context(
         ]
     ).astype(np.float32)
 
-    segments, lengths = segment_matrix(people, reference_monday(rules.reference_date))
+    monday = reference_monday(rules.reference_date)
+    segments, lengths = segment_matrix(people, monday)
+    slot_l = slot_j = None
+    if rules.min_common_slot_minutes is not None:
+        starts, start_lengths = slot_matrix(people, monday, rules.min_common_slot_minutes)
+        slot_l, slot_j = np.ascontiguousarray(starts[: len(leaders)] * start_lengths), starts[len(leaders) :]
     allowed_vocab = sorted(allowed)
     lang_all = _multi_hot([[language_subtag(t) for t in p.languages] for p in people], allowed_vocab)
 
@@ -235,4 +244,6 @@ def build_context(
         tout_j=tout_j,
         forbidden_rows=rows[order],
         forbidden_cols=cols[order],
+        slot_l=slot_l,
+        slot_j=slot_j,
     )

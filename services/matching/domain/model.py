@@ -23,6 +23,7 @@ CONSTRAINTS = (
     "availability_overlap",
     "exclusion",
 )
+COMMON_SLOT = "common_slot"  # checked only when the program sets min_common_slot_minutes
 EXCLUSION_REASONS = ("previous_pair", "declined", "conflict")
 DEFAULT_REFERENCE_DATE = date(2027, 1, 11)
 
@@ -174,6 +175,8 @@ class ProgramRules:
     ``reference_date`` picks the week whose real UTC offsets (DST included) convert local availability;
     ``availability_target_hours`` is the weekly overlap at which the availability component saturates.
     ``languages``, when non-empty, restricts the language a pair shares to the program's languages.
+    ``min_common_slot_minutes``, when set, asks for one common contiguous slot of that length each week
+    (``min_timezone_overlap_hours`` is a weekly total that scattered half-hours can reach).
     """
 
     min_seniority_gap: int = 3
@@ -184,10 +187,13 @@ class ProgramRules:
     focus_areas: tuple[str, ...] = ()
     reference_date: date = DEFAULT_REFERENCE_DATE
     availability_target_hours: float = 4.0
+    min_common_slot_minutes: int | None = None
 
     def __post_init__(self) -> None:
         if self.min_timezone_overlap_hours < 0 or self.availability_target_hours <= 0:
             raise ValueError("overlap hours must be non-negative and the target positive")
+        if self.min_common_slot_minutes is not None and not 0 < self.min_common_slot_minutes <= 1440:
+            raise ValueError("min_common_slot_minutes must be null or from 1 to 1440 minutes")
         if self.junior_capacity_default < 0:
             raise ValueError("junior_capacity_default must be non-negative")
 
@@ -201,6 +207,7 @@ class ProgramRules:
         if weight_overrides:
             weights = Weights.from_mapping(weight_overrides, base=weights)
         starts_on = program.get("starts_on")
+        slot = rules.get("min_common_slot_minutes")
         return cls(
             min_seniority_gap=int(rules.get("min_seniority_gap", 3)),
             min_timezone_overlap_hours=float(rules.get("min_timezone_overlap_hours", 2.0)),
@@ -211,7 +218,13 @@ class ProgramRules:
                 list(program.get("focus_areas") or []) + list(program.get("custom_focus_areas") or [])
             ),
             reference_date=date.fromisoformat(starts_on) if starts_on else DEFAULT_REFERENCE_DATE,
+            min_common_slot_minutes=None if slot is None else int(slot),
         )
+
+
+def constraints_checked(rules: ProgramRules) -> tuple[str, ...]:
+    """The hard constraints a pair of this program is checked against, in the order they are reported."""
+    return (*CONSTRAINTS, COMMON_SLOT) if rules.min_common_slot_minutes is not None else CONSTRAINTS
 
 
 @dataclass(frozen=True, slots=True)

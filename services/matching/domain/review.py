@@ -18,7 +18,7 @@ from shared.messages import PublishedEvent
 from .context import MatchContext
 from .explain import explain_pair, score_pair
 from .ids import derived_id
-from .model import CONSTRAINTS
+from .model import constraints_checked
 
 if TYPE_CHECKING:
     from .run import MatchRun
@@ -75,7 +75,7 @@ def override(
                 "junior_id": junior,
                 "score": score,
                 "components": components,
-                "constraints_checked": list(CONSTRAINTS),
+                "constraints_checked": list(constraints_checked(context.rules)),
                 "source": "override",
                 "override_reason": change.reason,
                 "violations": broken,

@@ -20,8 +20,9 @@ from shared.records import pick
 
 from .assignment import certify, optimal_assignment, pairing_bonus
 from .candidates import Candidates, generate, improving_pairs
-from .constraints import PAIR_CONSTRAINTS, blocking_counts
+from .constraints import blocking_counts
 from .context import MatchContext
+from .model import constraints_checked
 from .orgchart import OrgIssue
 from .scoring import SCORE_SCALE, component_scores
 
@@ -156,7 +157,7 @@ def solve(
     li, ji, micro = li[order], ji[order], micro[order]
     components = component_scores(ctx, li, ji, shares_language=np.ones(len(li), dtype=bool))
     weights = ctx.rules.weights.as_dict()
-    checked = ("role", "consent", "status", "capacity", *PAIR_CONSTRAINTS)
+    checked = constraints_checked(ctx.rules)
     rounded = {name: np.round(values, 6).tolist() for name, values in components.items()}
     proposals = tuple(
         Proposal(

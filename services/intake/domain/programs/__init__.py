@@ -16,6 +16,7 @@ from services.intake.domain.programs.program import (
     Program,
 )
 from services.intake.domain.programs.rules import (
+    COMMON_SLOT_MINUTES,
     MAX_SENIORITY_GAP,
     MAX_TIMEZONE_OVERLAP_HOURS,
     RULE_KEYS,
@@ -26,6 +27,7 @@ from services.intake.domain.programs.rules import (
 __all__ = [
     "ALLOWED_TRANSITIONS",
     "CLOSED",
+    "COMMON_SLOT_MINUTES",
     "DRAFT",
     "ENROLLING",
     "MATCHING",

@@ -23,12 +23,14 @@ from shared.vocabulary import DEFAULT_WEIGHTS
 WEIGHT_KEYS = tuple(DEFAULT_WEIGHTS)
 MAX_TIMEZONE_OVERLAP_HOURS = 40.0
 MAX_SENIORITY_GAP = LEVEL_MAX - LEVEL_MIN
+COMMON_SLOT_MINUTES = (15, 480)  # one session: a quarter of an hour to a working day
 RULE_KEYS = (
     "min_seniority_gap",
     "min_timezone_overlap_hours",
     "languages",
     "junior_capacity_default",
     "weights",
+    "min_common_slot_minutes",
 )
 
 
@@ -41,6 +43,7 @@ class ProgramRules:
     languages: tuple[str, ...] = ("en",)
     junior_capacity_default: int = 1
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    min_common_slot_minutes: int | None = None
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any] | None, base: ProgramRules | None = None) -> ProgramRules:
@@ -60,6 +63,7 @@ class ProgramRules:
             "languages": check_languages,
             "junior_capacity_default": _check_capacity_default,
             "weights": lambda value: _check_weights(value, base.weights),
+            "min_common_slot_minutes": _check_common_slot,
         }
         for key, check in checks.items():
             if key not in raw:
@@ -81,6 +85,7 @@ class ProgramRules:
             "languages": list(self.languages),
             "junior_capacity_default": self.junior_capacity_default,
             "weights": {key: float(self.weights.get(key, DEFAULT_WEIGHTS[key])) for key in WEIGHT_KEYS},
+            "min_common_slot_minutes": self.min_common_slot_minutes,
         }
 
 
@@ -100,6 +105,19 @@ def _check_overlap(value: Any) -> float:
             f"got {value!r}"
         )
     return float(number)
+
+
+def _check_common_slot(value: Any) -> int | None:
+    """Off (null) or one session's length: a pair needs a common slot that long each week."""
+    low, high = COMMON_SLOT_MINUTES
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidValue(
+            f"min_common_slot_minutes must be null or a whole number of minutes from {low} to {high}, "
+            f"got {value!r}"
+        )
+    return value
 
 
 def _check_capacity_default(value: Any) -> int:
