@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from shared.config import Settings
+from tests.support.harness import isolated_settings
 from tests.support.infra import Endpoints, real_servers
 
 
@@ -33,16 +34,6 @@ def settings_for(servers: Endpoints, isolation: str, tmp_path_factory) -> Callab
     keys_dir = str(tmp_path_factory.mktemp("dev-keys"))
 
     def build(service: str, **overrides: object) -> Settings:
-        env = {
-            "KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap,
-            "MONGODB_URI": servers.mongodb_uri,
-            "MONGODB_DATABASE": f"{isolation}_{service}",
-            "TOPIC_PREFIX": f"{isolation}.",
-            "AUTH_MODE": "dev",
-            "DEV_KEYS_DIR": keys_dir,
-            "LOG_LEVEL": "WARNING",
-        }
-        settings = Settings.from_env(service, env)
-        return settings.with_overrides(consumer_retry_backoff_s=0.05, **overrides)
+        return isolated_settings(servers, isolation, keys_dir, service, **overrides)
 
     return build

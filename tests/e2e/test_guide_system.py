@@ -23,21 +23,10 @@ from shared.config import SERVICES
 from shared.runtime import LIMIT_REQUEST_FIELDS, LIMIT_REQUEST_LINE
 from tests.support.chromium import rendered_dom
 from tests.support.harness import topics_ready, wait_for
-from tests.support.processes import REPO, ServiceProcesses, free_port
+from tests.support.processes import REPO, free_port
 
 pytestmark = pytest.mark.e2e
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture
-def intake_and_matching(settings_for, tmp_path):
-    settings = {service: settings_for(service) for service in ("intake", "matching")}
-    topics_ready(settings["intake"])
-    processes = ServiceProcesses(settings, tmp_path / "logs").start()
-    try:
-        yield processes
-    finally:
-        processes.stop()
 
 
 def _raw(port: int, request: bytes) -> tuple[str, dict[str, str], bytes]:
@@ -70,8 +59,8 @@ def test_every_service_docs_page_renders_its_operations_in_a_headless_browser(sy
         assert expected and shown == expected, (service, expected ^ shown)
 
 
-def test_what_the_http_server_refuses_itself_is_problem_json(intake_and_matching):
-    port = intake_and_matching.api_ports["intake"]
+def test_what_the_http_server_refuses_itself_is_problem_json(system):
+    port = system.api_ports["intake"]
     long_line = b"GET /v1/programs?x=" + b"a" * (LIMIT_REQUEST_LINE + 10) + b" HTTP/1.1\r\nHost: x\r\n\r\n"
     status, headers, body = _raw(port, long_line)
     assert status.startswith("HTTP/1.1 414") and headers["content-type"] == PROBLEM
@@ -83,20 +72,20 @@ def test_what_the_http_server_refuses_itself_is_problem_json(intake_and_matching
     assert status.startswith("HTTP/1.1 400") and headers["content-type"] == PROBLEM
 
 
-def test_worker_ports_answer_readiness_with_their_checks(intake_and_matching):
+def test_worker_ports_answer_readiness_with_their_checks(system):
     for service in ("intake", "matching"):
-        ready = requests.get(f"{intake_and_matching.worker_url(service)}/readyz", timeout=10)
+        ready = requests.get(f"{system.worker_url(service)}/readyz", timeout=10)
         assert ready.status_code == 200, ready.text
         assert ready.json()["checks"] == {"mongodb": "ok", "kafka": "ok"}
-        missing = requests.get(f"{intake_and_matching.worker_url(service)}/nowhere", timeout=10)
+        missing = requests.get(f"{system.worker_url(service)}/nowhere", timeout=10)
         assert missing.status_code == 404 and missing.headers["Content-Type"] == PROBLEM
 
 
 def test_the_import_template_imports_as_it_is_and_an_oversized_import_states_its_own_limit(
-    intake_and_matching,
+    system,
 ):
-    settings = intake_and_matching.settings["intake"]
-    base = f"{intake_and_matching.api_url('intake')}/v1"
+    settings = system.settings["intake"]
+    base = f"{system.api_url('intake')}/v1"
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {dev_token(settings, 'E000001', ['admin', 'hr'])}"
     body = {
@@ -121,10 +110,10 @@ def test_the_import_template_imports_as_it_is_and_an_oversized_import_states_its
     assert "20971520 bytes (20 MiB)" in refused.json()["detail"]
 
 
-def test_make_run_loads_its_demo_program_once_and_reuses_it_on_the_next_start(intake_and_matching):
-    settings = intake_and_matching.settings["intake"]
+def test_make_run_loads_its_demo_program_once_and_reuses_it_on_the_next_start(system):
+    settings = system.settings["intake"]
     env = {"DEV_KEYS_DIR": settings.dev_keys_dir}
-    demo = Demo(env, intake_and_matching.api_url("intake"))
+    demo = Demo(env, system.api_url("intake"))
     first = load_intake_demo(demo, employees=80, leaders=3, juniors=4)
     again = load_intake_demo(demo, employees=80, leaders=3, juniors=4)
     assert again.program_id == first.program_id

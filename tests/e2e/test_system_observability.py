@@ -78,6 +78,18 @@ def _exported_names(system) -> set[str]:
     return names
 
 
+def _total(system, name: str, **labels: str) -> float:
+    """The sum of a counter's samples over every process, read straight from their /metrics."""
+    total = 0.0
+    for service in SERVICES:
+        for url in (f"{system.api_url(service)}/metrics", f"{system.worker_url(service)}/metrics"):
+            for family in text_string_to_metric_families(requests.get(url, timeout=5).text):
+                for sample in family.samples:
+                    if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                        total += sample.value
+    return total
+
+
 def _queried_names() -> set[str]:
     rules = yaml.safe_load((CHART / "files" / "prometheus-rules.yaml").read_text())
     exprs = [r["expr"] for group in rules["groups"] for r in group["rules"]]
@@ -109,6 +121,10 @@ def test_prometheus_scrapes_every_service_and_sees_the_flow(system, tmp_path):
     prometheus = shutil.which("prometheus")
     if prometheus is None:
         pytest.fail("prometheus (Debian package) is not installed; install-tools.sh should have installed it")
+    # the system is shared with other tests: what Prometheus sees of this flow is what it adds
+    topic = f"{system.settings['intake'].topic_prefix}mentoring.participants.v1"
+    consumed_before = _total(system, "events_consumed_total", service="matching", outcome="processed")
+    published_before = _total(system, "events_published_total", topic=topic)
     _flow(system)
     targets = [f"127.0.0.1:{system.api_ports[s]}" for s in SERVICES]
     workers = [f"127.0.0.1:{system.worker_ports[s]}" for s in SERVICES]
@@ -148,11 +164,19 @@ def test_prometheus_scrapes_every_service_and_sees_the_flow(system, tmp_path):
         requests.get(f"{system.api_url('intake')}/healthz", timeout=5)
         requests_by_service = wait_for(lambda: query("sum by (service) (http_requests_total)"), timeout_s=60)
         assert "intake" in {r["metric"]["service"] for r in requests_by_service}
-        consumed = wait_for(
-            lambda: query('events_consumed_total{service="matching",outcome="processed"}'), timeout_s=30
-        )
-        assert float(consumed[0]["value"][1]) >= 1
-        published = wait_for(lambda: query("events_published_total"), timeout_s=60)
+
+        def sum_of(result) -> float:
+            return sum(float(r["value"][1]) for r in result)
+
+        processed = 'sum(events_consumed_total{service="matching",outcome="processed"})'
+        wait_for(lambda: sum_of(query(processed)) >= consumed_before + 1, timeout_s=30)
+
+        def published_with_the_flow() -> list:
+            result = query("events_published_total")
+            flow = sum_of(r for r in result if r["metric"]["topic"] == topic)
+            return result if flow >= published_before + 1 else []
+
+        published = wait_for(published_with_the_flow, timeout_s=60)
         assert {r["metric"]["topic"].split(".", 1)[1] for r in published} >= {"mentoring.participants.v1"}
     finally:
         process.send_signal(signal.SIGTERM)
@@ -162,7 +186,8 @@ def test_prometheus_scrapes_every_service_and_sees_the_flow(system, tmp_path):
             process.kill()
 
 
-def test_every_process_drains_and_exits_cleanly_on_sigterm(system):
+def test_every_process_drains_and_exits_cleanly_on_sigterm(system_to_stop):
+    system = system_to_stop
     participant_id = _flow(system)
     exit_codes = system.stop()
     assert exit_codes == dict.fromkeys(exit_codes, 0)

@@ -14,6 +14,24 @@ from shared.auth import dev_token
 from shared.config import Settings
 from shared.runtime import WorkerParts, shut_down
 from shared.topics import ensure_topics
+from tests.support.infra import Endpoints
+
+
+def isolated_settings(
+    servers: Endpoints, isolation: str, keys_dir: str, service: str, **overrides: object
+) -> Settings:
+    """Settings for a service pointed at the real servers, its topics and database tagged ``isolation``."""
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap,
+        "MONGODB_URI": servers.mongodb_uri,
+        "MONGODB_DATABASE": f"{isolation}_{service}",
+        "TOPIC_PREFIX": f"{isolation}.",
+        "AUTH_MODE": "dev",
+        "DEV_KEYS_DIR": keys_dir,
+        "LOG_LEVEL": "WARNING",
+    }
+    settings = Settings.from_env(service, env)
+    return settings.with_overrides(consumer_retry_backoff_s=0.05, **overrides)
 
 
 def bearer(settings: Settings, subject: str = "E000001", *roles: str) -> dict[str, str]:

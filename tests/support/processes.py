@@ -26,14 +26,18 @@ def free_port() -> int:
 
 @dataclass
 class ServiceProcesses:
-    """Every service's API and worker on free ports; ``stop()`` ends exactly the processes it started."""
+    """Every service's API and worker on free ports; ``stop()`` ends exactly the processes it started and
+    ``revive()`` starts again, on the same ports, any of them that has exited (stopped or killed)."""
 
     settings: dict[str, Settings]
     log_dir: Path
     api_ports: dict[str, int] = field(default_factory=dict)
     worker_ports: dict[str, int] = field(default_factory=dict)
-    processes: list[subprocess.Popen] = field(default_factory=list)
-    names: list[str] = field(default_factory=list)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.processes)
 
     def _env(self, service: str) -> dict[str, str]:
         s = self.settings[service]
@@ -50,31 +54,29 @@ class ServiceProcesses:
             "PYTHONUNBUFFERED": "1",
         }
 
-    def start(self, timeout_s: float = 60.0) -> ServiceProcesses:
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        for service in self.settings:  # the services given: every one, or those a test needs
-            self.api_ports[service], self.worker_ports[service] = free_port(), free_port()
-            env = self._env(service)
-            for process, extra in (
-                ("api", {"PORT": str(self.api_ports[service])}),
-                ("worker", {"METRICS_PORT": str(self.worker_ports[service])}),
-            ):
-                log = open(self.log_dir / f"{service}-{process}.log", "wb")  # noqa: SIM115
-                self.processes.append(
-                    subprocess.Popen(
-                        [sys.executable, "-m", f"services.{service}", process],
-                        cwd=REPO,
-                        env={**env, **extra},
-                        stdout=log,
-                        stderr=subprocess.STDOUT,
-                        start_new_session=True,
-                    )
-                )
-                log.close()
-                self.names.append(f"{service}-{process}")
+    def _spawn(self, name: str) -> None:
+        service, process = name.rsplit("-", 1)
+        port = {"api": ("PORT", self.api_ports), "worker": ("METRICS_PORT", self.worker_ports)}[process]
+        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", f"services.{service}", process],
+            cwd=REPO,
+            env={**self._env(service), port[0]: str(port[1][service])},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+
+    def _probe(self, name: str) -> str:
+        service, process = name.rsplit("-", 1)
+        return (
+            f"{self.api_url(service)}/readyz" if process == "api" else f"{self.worker_url(service)}/healthz"
+        )
+
+    def _wait_ready(self, names: list[str], timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
-        pending = {f"{s}-api": f"{self.api_url(s)}/readyz" for s in self.settings}
-        pending |= {f"{s}-worker": f"{self.worker_url(s)}/healthz" for s in self.settings}
+        pending = {name: self._probe(name) for name in names}
         while pending and time.monotonic() < deadline:
             for name, url in list(pending.items()):
                 try:
@@ -82,11 +84,27 @@ class ServiceProcesses:
                         pending.pop(name)
                 except requests.RequestException:
                     pass
-            time.sleep(0.3)
+            time.sleep(0.2)
         if pending:
             self.stop()
             logs = {p.name: p.read_text()[-1500:] for p in self.log_dir.glob("*.log")}
             raise RuntimeError(f"not ready: {sorted(pending)}; logs: {logs}")
+
+    def start(self, timeout_s: float = 60.0) -> ServiceProcesses:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for service in self.settings:  # the services given: every one, or those a test needs
+            self.api_ports[service], self.worker_ports[service] = free_port(), free_port()
+            for process in ("api", "worker"):
+                self._spawn(f"{service}-{process}")
+        self._wait_ready(self.names, timeout_s)
+        return self
+
+    def revive(self, timeout_s: float = 60.0) -> ServiceProcesses:
+        """Start again every process that has exited, on its own port, and wait until they are ready."""
+        exited = [name for name, process in self.processes.items() if process.poll() is not None]
+        for name in exited:
+            self._spawn(name)
+        self._wait_ready(exited, timeout_s)
         return self
 
     def api_url(self, service: str) -> str:
@@ -97,13 +115,13 @@ class ServiceProcesses:
 
     def stop(self) -> dict[str, int | None]:
         """SIGTERM everything, wait for a graceful exit; returns each process's exit code."""
-        for process in self.processes:
+        for process in self.processes.values():
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
+        for process in self.processes.values():
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
-        return {name: process.returncode for name, process in zip(self.names, self.processes, strict=True)}
+        return {name: process.returncode for name, process in self.processes.items()}
