@@ -70,9 +70,7 @@ class ServiceProcesses:
 
     def _probe(self, name: str) -> str:
         service, process = name.rsplit("-", 1)
-        return (
-            f"{self.api_url(service)}/readyz" if process == "api" else f"{self.worker_url(service)}/healthz"
-        )
+        return f"{self.api_url(service) if process == 'api' else self.worker_url(service)}/readyz"
 
     def _wait_ready(self, names: list[str], timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
