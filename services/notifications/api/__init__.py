@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from services.notifications.api import inbox, preferences, templates, webhooks
+from services.notifications.api import channels, deliveries, inbox, preferences, templates, webhooks
 
-BLUEPRINTS = [inbox.blp, preferences.blp, templates.blp, webhooks.blp]
+BLUEPRINTS = [inbox.blp, preferences.blp, templates.blp, deliveries.blp, channels.blp, webhooks.blp]

@@ -11,6 +11,7 @@ from pymongo.database import Database
 from services.notifications.channels.webhook import WebhookChannel, configured
 from services.notifications.domain.webhooks import WebhookPolicy
 from services.notifications.store import deliveries, webhooks
+from services.notifications.store.chat import ChatWebhooks, MemoryChatWebhooks, MongoChatWebhooks
 from services.notifications.store.deliveries import DeliveryLog, MemoryDeliveryLog, MongoDeliveryLog
 from services.notifications.store.inbox import (
     DigestHeld,
@@ -48,6 +49,7 @@ class NotificationsUnitOfWork(UnitOfWork):
 
     deliveries: DeliveryLog
     schedule: ScheduledWork
+    chat_webhooks: ChatWebhooks  # each program's chat incoming-webhook URL
     people: Directory  # programs, participants, contacts (N3)
     preferences: PreferenceStore
     tombstones: Tombstones
@@ -67,6 +69,7 @@ class MongoNotificationsUnitOfWork(NotificationsUnitOfWork):
         self.db = db
         self.deliveries = MongoDeliveryLog(db)
         self.schedule = MongoScheduledWork(db[SCHEDULE])
+        self.chat_webhooks = MongoChatWebhooks(db)
         self.people, self.preferences, self.tombstones = (
             MongoDirectory(db),
             MongoPreferences(db),
@@ -83,6 +86,7 @@ class MemoryNotificationsUnitOfWork(NotificationsUnitOfWork):
         super().__init__(clock)
         self.deliveries = MemoryDeliveryLog()
         self.schedule = MemoryScheduledWork()
+        self.chat_webhooks = MemoryChatWebhooks()
         self.people, self.preferences, self.tombstones = (
             MemoryDirectory(),
             MemoryPreferences(),
