@@ -1,8 +1,9 @@
 """The one storage port feedback's repositories are written against: a collection of documents keyed by
-``_id``, read by key, by key prefix (an ``_id`` range: the one filter every Mongo-wire server serves from
-an index) or by one field, written with optional conditions and with the events the write implies (the
-outbox rides in the same single-document write). ``MongoDocuments`` and ``MemoryDocuments`` pass one
-contract (tests/support/feedback_store_contract.py), so every repository runs unchanged on both."""
+``_id``, read by key or by many keys (``$in``: what FerretDB v1 serves from its ``_id`` index; it scans
+for an ``_id`` range or any other field, so request paths read by key only) or by one field (rare paths),
+written with optional conditions and with the events the write implies (the outbox rides in the same
+single-document write). ``MongoDocuments`` and ``MemoryDocuments`` pass one contract
+(tests/support/pairing_health_contract.py), so every repository runs unchanged on both."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from shared.projection import EVENT_ID_FIELD, TOMBSTONE_FIELD, VERSION_FIELD, up
 
 HIDDEN = ("_id", OUTBOX_FIELD, PENDING_FLAG, VERSION_FIELD, EVENT_ID_FIELD, TOMBSTONE_FIELD)
 PREFIX_END = "\uffff"
+ID_CHUNK = 200  # FerretDB pushes an ``$in`` of at most ~1,000 ids down to the index
 
 
 def _entries(events: Iterable[PublishedEvent], source: str) -> list[dict[str, Any]]:
@@ -55,11 +57,18 @@ class Documents(Protocol):
 
     def increment(self, key: str, counters: dict[str, int]) -> None: ...
 
+    def get_many(self, keys: list[str]) -> list[dict[str, Any]]:
+        """The documents with these keys (missing ones skipped), in the order of ``keys``."""
+
+    def add_to_set(self, key: str, field: str, value: Any, *, upsert: bool = False) -> bool:
+        """Add ``value`` to the array ``field`` of the document (created with ``upsert``); False if none."""
+
     def upsert_as_of(self, key: str, fields: dict[str, Any], when: datetime, event_id: str) -> bool:
         """An event-time ordered projection write (``shared.projection``): older events, tombstones lose."""
 
     def with_prefix(self, prefix: str) -> list[dict[str, Any]]:
-        """Every document whose key starts with ``prefix``, in key order (storage fields dropped)."""
+        """Every document whose key starts with ``prefix``, in key order (storage fields dropped). A scan on
+        FerretDB v1 (it pushes no ``_id`` range down): for rare paths only, never per request."""
 
     def where(self, field: str, value: Any, fields: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """Every document whose ``field`` equals ``value`` (or whose array ``field`` holds it)."""
@@ -112,6 +121,17 @@ class MongoDocuments:
 
     def increment(self, key: str, counters: dict[str, int]) -> None:
         self.collection.update_one({"_id": key}, {"$inc": counters}, upsert=True)
+
+    def get_many(self, keys: list[str]) -> list[dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(keys), ID_CHUNK):
+            chunk = {"_id": {"$in": keys[start : start + ID_CHUNK]}}
+            found.update((d["_id"], d) for d in self.collection.find(chunk, {OUTBOX_FIELD: 0}))
+        return [visible(found[key]) for key in keys if key in found]  # type: ignore[misc]
+
+    def add_to_set(self, key: str, field: str, value: Any, *, upsert: bool = False) -> bool:
+        result = self.collection.update_one({"_id": key}, {"$addToSet": {field: value}}, upsert=upsert)
+        return result.matched_count == 1 or result.upserted_id is not None
 
     def upsert_as_of(self, key: str, fields: dict[str, Any], when: datetime, event_id: str) -> bool:
         return upsert_as_of(self.collection, key, fields, when, event_id)
@@ -173,6 +193,20 @@ class MemoryDocuments:
             return False
         self._queue(events)
         document.update(copy.deepcopy(changes))
+        return True
+
+    def get_many(self, keys: list[str]) -> list[dict[str, Any]]:
+        return [visible(copy.deepcopy(self.documents[key])) for key in keys if key in self.documents]  # type: ignore[misc]
+
+    def add_to_set(self, key: str, field: str, value: Any, *, upsert: bool = False) -> bool:
+        document = self.documents.get(key)
+        if document is None and upsert:
+            document = self.documents[key] = {"_id": key}
+        if document is None:
+            return False
+        held = document.setdefault(field, [])
+        if value not in held:
+            held.append(value)
         return True
 
     def increment(self, key: str, counters: dict[str, int]) -> None:

@@ -12,15 +12,22 @@ from services.feedback.store.documents import Documents
 from shared.messages import PublishedEvent
 
 ERASED = "erased"
+PAIRING_IDS = "pairing_ids"
 PEOPLE = ("leader_id", "junior_id")
 
 
 class Pairings:
-    def __init__(self, documents: Documents) -> None:
+    """``by_program`` holds each program's list of pairing ids (one document per program), so a program's
+    pairings are read by ``_id``, never by scanning for a field."""
+
+    def __init__(self, documents: Documents, by_program: Documents) -> None:
         self.documents = documents
+        self.by_program = by_program
 
     def record(self, pairing_id: str, fields: dict[str, Any], as_of: datetime, cause_event_id: str) -> bool:
         """Apply the pairing's projected ``fields`` unless a newer event already did; True if applied."""
+        if fields.get("program_id"):
+            self.by_program.add_to_set(fields["program_id"], PAIRING_IDS, pairing_id, upsert=True)
         return self.documents.upsert_as_of(pairing_id, fields, as_of, cause_event_id)
 
     def get(self, pairing_id: str) -> dict[str, Any] | None:
@@ -28,7 +35,8 @@ class Pairings:
         return found if found and "pairing_id" in found else None
 
     def of_program(self, program_id: str) -> list[dict[str, Any]]:
-        return self.documents.where("program_id", program_id)
+        ids = (self.by_program.get(program_id) or {}).get(PAIRING_IDS) or []
+        return [p for p in self.documents.get_many(ids) if p.get("program_id") == program_id]
 
     def of_participant(self, participant_id: str) -> list[dict[str, Any]]:
         return [p for person in PEOPLE for p in self.documents.where(person, participant_id)]

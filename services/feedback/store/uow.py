@@ -20,6 +20,7 @@ PARTICIPANTS = "participants"
 PARTICIPANT_KEYS = "participant_keys"
 ORGCHART = "orgchart"
 PAIRINGS = "pairing_health"
+PROGRAM_PAIRINGS = "program_pairings"
 GOALS = "goals"
 CHECK_INS = "check_ins"
 INSIGHTS = "insights"
@@ -40,6 +41,7 @@ COLLECTIONS = (
     PARTICIPANT_KEYS,
     ORGCHART,
     PAIRINGS,
+    PROGRAM_PAIRINGS,
     GOALS,
     CHECK_INS,
     INSIGHTS,
@@ -66,11 +68,13 @@ class FeedbackUnitOfWork(UnitOfWork):
         self.programs = Programs(collection[PROGRAMS])
         self.people = People(collection[PARTICIPANTS], collection[PARTICIPANT_KEYS])
         self.orgchart = OrgChart(collection[ORGCHART])
-        self.pairings = Pairings(collection[PAIRINGS])
-        self.goals = PairingRecords(collection[GOALS])
-        self.check_ins = PairingRecords(collection[CHECK_INS])
-        self.insights = PairingRecords(collection[INSIGHTS])
-        self.survey_answers = PairingRecords(collection[SURVEY_ANSWERS])
+        self.pairings = Pairings(collection[PAIRINGS], collection[PROGRAM_PAIRINGS])
+        self.goals = PairingRecords(collection[GOALS], collection[PAIRINGS], "goal")
+        self.check_ins = PairingRecords(collection[CHECK_INS], collection[PAIRINGS], "check_in")
+        self.insights = PairingRecords(collection[INSIGHTS], collection[PAIRINGS], "insight")
+        self.survey_answers = PairingRecords(
+            collection[SURVEY_ANSWERS], collection[PAIRINGS], "survey_answer"
+        )
 
 
 class MongoFeedbackUnitOfWork(FeedbackUnitOfWork):

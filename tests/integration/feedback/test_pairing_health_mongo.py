@@ -1,4 +1,4 @@
-"""The Mongo pairing records (FerretDB locally) pass the same contract as their in-memory twin."""
+"""The Mongo stores (FerretDB locally) pass the same contracts as their in-memory twins."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import pytest
 from services.feedback.store import INDEXES, PAIRINGS
 from services.feedback.store.documents import MongoDocuments
 from services.feedback.store.pairings import Pairings
-from tests.support.pairing_health_contract import PairingHealthContract
+from services.feedback.store.uow import PROGRAM_PAIRINGS
+from tests.support.pairing_health_contract import DocumentsContract, PairingHealthContract
 
 pytestmark = pytest.mark.integration
 
@@ -15,4 +16,11 @@ pytestmark = pytest.mark.integration
 class TestMongoPairingHealthRecords(PairingHealthContract):
     @pytest.fixture
     def records(self, fresh_database):
-        return Pairings(MongoDocuments(fresh_database("feedback", INDEXES)[PAIRINGS]))
+        db = fresh_database("feedback", INDEXES)
+        return Pairings(MongoDocuments(db[PAIRINGS]), MongoDocuments(db[PROGRAM_PAIRINGS]))
+
+
+class TestMongoDocuments(DocumentsContract):
+    @pytest.fixture
+    def documents(self, fresh_database):
+        return MongoDocuments(fresh_database("feedback", INDEXES)["contract"])
