@@ -5,7 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHES = (["-m", "bench.pipeline"], ["-m", "bench.matching_bench"], ["-m", "bench.intake_bench"])
+BENCHES = (
+    ["-m", "bench.pipeline"],
+    ["-m", "bench.matching_bench"],
+    ["-m", "bench.intake_bench"],
+    ["-m", "bench.feedback"],
+)
 
 
 def main() -> int:
