@@ -32,3 +32,15 @@ helm-docs: ## regenerate the values table of the chart README from the @param co
 
 test-deploy: helm-tools ## chart, alert rules, dashboard and Dockerfile checks (pytest tests/deploy)
 	$(PY) -m pytest tests/deploy $(PYTEST_ARGS)
+
+# --- the chart on a local Kubernetes control plane (deploy/local/k8s) --------------------------------
+.PHONY: k8s-build k8s-up test-cluster
+
+k8s-build: venv ## build etcd, kube-apiserver, -controller-manager, -scheduler, kubectl and kwok into .cache
+	$(PY) -m deploy.local.k8s build
+
+k8s-up: k8s-build ## run the local control plane until Ctrl-C (prints the KUBECONFIG to use)
+	$(PY) -m deploy.local.k8s up
+
+test-cluster: helm-tools k8s-build ## install, upgrade, roll back and uninstall the chart on the local control plane
+	$(PY) -m pytest tests/deploy/test_chart_on_cluster.py tests/deploy/test_release_on_cluster.py $(PYTEST_ARGS)

@@ -1,18 +1,32 @@
-"""Fixtures of the deployment checks: the pinned tools in .cache/tools and the chart rendered per ci file.
+"""Fixtures of the deployment checks: the pinned tools in .cache/tools, the chart rendered per ci file, and
+a local Kubernetes control plane with a fresh Pod Security "restricted" namespace per test.
 
 The tools are installed by deploy/helm/install-tools.sh (idempotent; a few ms when cached). A missing
-tool fails the tests: these checks are part of `make test` and must never pass by skipping.
+tool fails the tests: these checks are part of `make test` and must never pass by skipping. So does a
+control plane that cannot be built (tests/deploy/k8s.py starts its build in the background).
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
+
+from deploy.local.k8s import build as k8s_build
+from deploy.local.k8s.cluster import LocalCluster
+from tests.deploy.k8s import (
+    CLUSTER_FIXTURE,
+    POD_SECURITY_LABELS,
+    BackgroundBuild,
+    Helm,
+    Namespace,
+    create_namespace,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "deploy" / "helm" / "reverse-mentoring"
@@ -104,3 +118,63 @@ def rendered(tools: Tools, tmp_path_factory: pytest.TempPathFactory) -> dict[str
 
 def fullname(component: str) -> str:
     return f"{RELEASE}-reverse-mentoring-{component}"
+
+
+# --- the local Kubernetes control plane --------------------------------------------------------------
+
+KAFKATOPIC_CRD = Path(__file__).resolve().parent / "crds" / "kafkatopics.kafka.strimzi.io.yaml"
+# namespaces some ci values files put objects into (monitoring objects, Strimzi topics)
+SHARED_NAMESPACES = ("monitoring", "kafka")
+_BUILD = BackgroundBuild()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests on the control plane run last and its build starts now, so the suite runs while it builds."""
+    on_cluster = [item for item in items if CLUSTER_FIXTURE in getattr(item, "fixturenames", ())]
+    if not on_cluster:
+        return
+    chosen = set(on_cluster)
+    items[:] = [item for item in items if item not in chosen] + on_cluster
+    if not config.option.collectonly:
+        _BUILD.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _BUILD.stop()
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    """etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok as processes, with the
+    Prometheus Operator CRDs and a KafkaTopic CRD; stopped (by pid) after the session."""
+    try:
+        _BUILD.wait()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    with LocalCluster(tmp_path_factory.mktemp("k8s")) as local:
+        crds = [*k8s_build.crds(), KAFKATOPIC_CRD]
+        args = [arg for crd in crds for arg in ("-f", str(crd))]
+        applied = local.kubectl("apply", "--server-side", *args)
+        assert applied.returncode == 0, applied.stderr
+        established = local.kubectl("wait", "--for=condition=Established", "--timeout=60s", *args)
+        assert established.returncode == 0, established.stderr
+        for name in SHARED_NAMESPACES:
+            labels = [f"{key}={value}" for key, value in POD_SECURITY_LABELS.items()]
+            created = local.kubectl("create", "namespace", name)
+            assert created.returncode == 0, created.stderr
+            labelled = local.kubectl("label", "namespace", name, *labels)
+            assert labelled.returncode == 0, labelled.stderr
+        yield local
+
+
+@pytest.fixture
+def namespace(cluster: LocalCluster) -> Iterator[Namespace]:
+    """A fresh namespace labelled pod-security.kubernetes.io/enforce=restricted (and warn, audit)."""
+    fresh = create_namespace(cluster)
+    yield fresh
+    cluster.kubectl("delete", "namespace", fresh.name, "--wait=false")
+
+
+@pytest.fixture(scope="session")
+def helm(tools: Tools, cluster: LocalCluster, tmp_path_factory: pytest.TempPathFactory) -> Helm:
+    return Helm(tools.helm, cluster, tmp_path_factory.mktemp("helm"))
