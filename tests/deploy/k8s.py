@@ -20,11 +20,12 @@ from pathlib import Path
 
 import yaml
 
+from deploy.local.infra import cache_dir
 from deploy.local.k8s import build
 from deploy.local.k8s.cluster import LocalCluster
 
 REPO = Path(__file__).resolve().parents[2]
-BUILD_LOG = REPO / ".cache" / f"k8s-{build.KUBERNETES_VERSION}" / "build.log"
+BUILD_LOG = cache_dir() / f"k8s-{build.KUBERNETES_VERSION}" / "build.log"
 CLUSTER_FIXTURE = "cluster"
 # what the namespaces of the tests enforce, as a platform team would label them
 POD_SECURITY_LABELS = {
