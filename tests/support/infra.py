@@ -54,4 +54,6 @@ def real_servers() -> Iterator[Endpoints]:
         try:
             yield Endpoints(infra.kafka_bootstrap, infra.mongodb_uri, "local-processes")
         finally:
-            infra.stop()
+            # the run directory goes with the session: a broker's graceful shutdown (flushing thousands of
+            # per-test partitions) would keep nothing, so it gets a short grace before SIGKILL
+            infra.stop(timeout=3.0)
