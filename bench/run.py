@@ -9,6 +9,7 @@ BENCHES = (
     ["-m", "bench.pipeline"],
     ["-m", "bench.matching_bench"],
     ["-m", "bench.intake_bench"],
+    ["-m", "bench.notifications"],
     ["-m", "bench.feedback"],
 )
 
