@@ -92,3 +92,28 @@ def test_a_boolean_equality_keeps_mongodb_semantics_now_that_it_is_served_from_t
     assert matching(False) == ["array-with-true", "array-without", "false"]
     both = documents.find({"flag": True, "_id": {"$ne": "true"}})
     assert [d["_id"] for d in both] == ["array-with-true"]  # the rest of the filter still applies
+
+
+def test_a_range_of_string_ids_keeps_mongodb_semantics_now_that_it_is_served_from_an_index(documents):
+    """Scheduled work polls `_id: {$lte: now…}` (ids start with the due time), which the local server now
+    serves from an index of string ids; the result must be exactly MongoDB's: byte order of UTF-8 (escaped
+    JSON characters, spaces and non-ASCII included), strings only, the rest of the filter still applied."""
+    from bson import ObjectId
+
+    ids = ["a", "a b", "a!", 'a"q', "a&b", "a<b", "a\\b", "a\x01", "ab", "b", "é", "\U0010ffff", "", "zz"]
+    documents.insert_many([{"_id": value, "kind": "text"} for value in ids])
+    documents.insert_many([{"_id": 5, "kind": "number"}, {"_id": ObjectId(), "kind": "oid"}])
+
+    def found(condition: dict, **rest) -> list:
+        return sorted(d["_id"] for d in documents.find({"_id": condition, **rest}))
+
+    def expected(keep) -> list:
+        return sorted(value for value in ids if keep(value))
+
+    assert found({"$lte": "a\uffff"}) == expected(lambda v: v.encode() <= "a\uffff".encode())
+    assert found({"$gt": "a", "$lt": "b"}) == expected(lambda v: "a" < v < "b")
+    assert found({"$gte": "a b", "$lte": "a<b"}) == expected(lambda v: "a b" <= v <= "a<b")
+    assert found({"$gt": "b"}) == expected(lambda v: v.encode() > b"b")
+    assert found({"$lt": "a"}) == [""]
+    assert found({"$lte": "zz"}, kind="text") == expected(lambda v: v.encode() <= b"zz")
+    assert found({"$lte": "zz"}, kind="number") == []
