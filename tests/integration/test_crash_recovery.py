@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from services.notifications.store.deliveries import DELIVERIES
+from services.notifications.store.uow import MongoNotificationsUnitOfWork
 from services.notifications.worker import build_worker
 from shared.contracts import NOTIFICATIONS, PAIRINGS
 from shared.events.envelope import make_event
@@ -34,6 +36,10 @@ def test_worker_killed_between_write_and_commit_does_not_notify_twice(settings_f
             "state": "published",
         },
     )
+    people = MongoNotificationsUnitOfWork(database_for(settings)).people
+    for participant in ("L1", "J1"):  # known to notifications (no e-mail address: in-app only)
+        fields = {"program_id": "prog-1", "employee_id": f"E-{participant}", "timezone": "UTC"}
+        people.save_participant(participant, fields, datetime.now(UTC), f"registered-{participant}")
     publisher = EventPublisher(settings)
     publisher.publish_all([(PAIRINGS, event)])
     publisher.close()
@@ -60,6 +66,6 @@ def test_worker_killed_between_write_and_commit_does_not_notify_twice(settings_f
         wait_for(lambda: db[PROCESSED_EVENTS].count_documents({}) == 1)
         wait_for(lambda: db[DELIVERIES].count_documents({"outbox_pending": True}) == 0)
 
-    assert sorted(d["recipient_id"] for d in db[DELIVERIES].find()) == ["J1", "L1"]
+    assert sorted(d["recipient"] for d in db[DELIVERIES].find()) == ["E-J1", "E-L1"]
     delivered = read_topic(settings, settings.topic(NOTIFICATIONS), expected=3, timeout_s=5)
     assert len(delivered) == 2
