@@ -43,6 +43,8 @@ class KafkaProbe:
                         **self.settings.kafka_client_options,
                         client_id=f"{self.settings.service_name}-readiness",
                         request_timeout_ms=3000,
+                        # an unreachable broker must answer 503 before a Kubernetes probe times out
+                        bootstrap_timeout_ms=2000,
                     )
                 self._admin.list_topics()
             except Exception:
