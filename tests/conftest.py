@@ -7,10 +7,16 @@ import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from shared.config import Settings
 from tests.support.harness import isolated_settings
 from tests.support.infra import Endpoints, real_servers
+
+# Property tests assert behaviour, never speed: no per-example deadline (a loaded 2-core CI machine made
+# Hypothesis' 200 ms default fail examples that pass), speed goals live in bench/.
+hypothesis_settings.register_profile("mentoring", deadline=None)
+hypothesis_settings.load_profile("mentoring")
 
 
 @pytest.fixture(scope="session")

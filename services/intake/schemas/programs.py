@@ -30,6 +30,7 @@ class RulesSchema(StrictSchema):
     languages = fields.List(
         fields.String(metadata=LANGUAGE_TAG_DOC),
         validate=[validate.Length(min=1, max=20), domain_check(check_languages)],
+        metadata={"description": "languages a pair may share; absent: any language both people speak"},
     )
     junior_capacity_default = fields.Integer(
         strict=True, validate=validate.Range(CAPACITY_MIN, CAPACITY_MAX, error="must be from {min} to {max}")

@@ -40,7 +40,8 @@ class ProgramRules:
 
     min_seniority_gap: int = 3
     min_timezone_overlap_hours: float = 2.0
-    languages: tuple[str, ...] = ("en",)
+    # empty: any language both speak counts (listing languages restricts the shared one to them)
+    languages: tuple[str, ...] = ()
     junior_capacity_default: int = 1
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     min_common_slot_minutes: int | None = None
