@@ -50,7 +50,7 @@ class Audience:
     """One recipient as the event names them: a participant (``participant_id``) or an employee by id
     (an admin), or the hr role's shared inbox (``employee_id == HR_INBOX``)."""
 
-    role: str  # leader | junior | admin | hr
+    role: str  # leader | junior | admin | hr | channel (a program's chat)
     participant_id: str | None = None
     employee_id: str | None = None
     partner_id: str | None = None  # the other side of a pairing, for "who" in the text
@@ -249,6 +249,7 @@ ROUTES: dict[type[PublishedEvent], Router] = {
     t.CheckInLogged: _nobody,
     t.InsightRaised: _nobody,  # the leader reads insights in feedback; a message adds nothing safe
     t.PairingRecovered: _nobody,
+    t.ProgramStatusChanged: _nobody,  # the program's chat channel hears it (CHAT_ROUTES)
 }
 
 # Every template a route may name (the catalog tests render each for each locale).
@@ -268,7 +269,40 @@ TEMPLATE_NAMES = (
     "pulse_escalated",
     "pulse_closed",
     "digest",
+    "chat_match_run_completed",
+    "chat_program_status",
 )
+
+
+# Chat is a program's shared channel (a Slack-compatible incoming webhook an admin set): it hears
+# program-level notices with counts and program facts, one message per (event, program), and never
+# anything about one person or pairing (no names, no pairing at risk, no pulse content, no escalation).
+CHAT_AUDIENCE = Audience("channel")
+
+
+def _chat_run_completed(d: Mapping[str, Any], p: Mapping[str, Any] | None) -> list[Route]:
+    """The same run the admins are e-mailed about (not a dry run, not an empty rematch), as counts."""
+    routes = _run_completed(d, {"admins": ["channel"]})
+    return [Route("chat_match_run_completed", CHAT_AUDIENCE, r.category, r.data) for r in routes]
+
+
+def _chat_program_status(d: Mapping[str, Any], _p: Mapping[str, Any] | None) -> list[Route]:
+    data = {"program_id": d["program_id"], "status": d["status"]}
+    return [Route("chat_program_status", CHAT_AUDIENCE, "program_health", data)]
+
+
+CHAT_ROUTES: dict[type[PublishedEvent], Router] = {
+    t.MatchRunCompleted: _chat_run_completed,
+    t.ProgramStatusChanged: _chat_program_status,
+}
+
+
+def chat_routes_for(
+    kind: type[PublishedEvent], data: Mapping[str, Any], program: Mapping[str, Any] | None
+) -> list[Route]:
+    """What a program's chat channel hears about ``kind`` ([] for everything else)."""
+    router = CHAT_ROUTES.get(kind)
+    return router(data, program) if router else []
 
 
 def routes_for(

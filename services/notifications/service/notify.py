@@ -25,6 +25,7 @@ from services.notifications.domain import rendering
 from services.notifications.domain.delivery import Delivery
 from services.notifications.domain.message import Message, message_id_of
 from services.notifications.domain.routing import CATEGORIES, HR_INBOX, Audience, Route, knows, routes_for
+from services.notifications.service.chat_notices import tell_chat
 from services.notifications.service.deliver import Dispatch, plan_delivery
 from services.notifications.service.people import preferences_of, timezone_of
 from services.notifications.store.uow import NotificationsUnitOfWork
@@ -195,6 +196,7 @@ def record_notifications(command: RecordNotifications, uow: NotificationsUnitOfW
         person = _person(uow, route.audience, program)
         if person is not None:
             _tell(uow, command, route, person, program, now)
+    tell_chat(uow, command.cause_event_id, command.cause, program, command.caused_at, command.base_url)
     return []
 
 
