@@ -6,7 +6,11 @@
   bundle to verify the relay with instead of the system's. ``SMTP_USERNAME`` / ``SMTP_PASSWORD``:
   optional AUTH (Helm: from an existing Secret). ``SMTP_FROM``: the ``From`` header.
   ``SMTP_TIMEOUT_S``: seconds per SMTP conversation step.
-- ``PUBLIC_BASE_URL``: where people reach the API; ``List-Unsubscribe`` points at its preferences page.
+- ``PUBLIC_BASE_URL``: where people reach the API; links and ``List-Unsubscribe`` start there.
+- ``UNSUBSCRIBE_SECRET``: the HS256 key (at least 32 bytes) of one-click unsubscribe tokens (RFC 8058;
+  the API and the worker need the same one; Helm: an existing Secret). Empty: e-mails point
+  ``List-Unsubscribe`` at the preferences page only. ``UNSUBSCRIBE_TTL_S``: how long a link works
+  (default 60 days).
 - ``DELIVERY_RETRY_DELAYS_S``: seconds before the 2nd, 3rd, … attempt, comma separated; after the last
   the delivery fails (default ``5,30,300,1800,7200``; tests compress it).
 - ``CHAT_TIMEOUT_S``: seconds a chat webhook call may take.
@@ -20,9 +24,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
 from services.notifications.domain.delivery import RetryPolicy
+from services.notifications.domain.unsubscribe import (
+    DEFAULT_TTL,
+    MIN_SECRET_BYTES,
+    UnsubscribeKeys,
+    UnsubscribeLinks,
+)
 from shared.config import ConfigError
 
 TLS_MODES = ("none", "starttls", "tls")
@@ -50,6 +61,15 @@ class DeliveryConfig:
     scheduler_batch: int = 50
     scheduler_lease_s: float = 120.0
     scheduler_idle_s: float = 0.5
+    unsubscribe_secret: str | None = field(default=None, repr=False)
+    unsubscribe_ttl_s: float = DEFAULT_TTL.total_seconds()
+
+    @property
+    def unsubscribe_links(self) -> UnsubscribeLinks:
+        keys = None
+        if self.unsubscribe_secret:
+            keys = UnsubscribeKeys(self.unsubscribe_secret, timedelta(seconds=self.unsubscribe_ttl_s))
+        return UnsubscribeLinks(self.public_base_url, keys)
 
     @property
     def preferences_url(self) -> str:
@@ -102,6 +122,14 @@ class DeliveryConfig:
             scheduler_batch=max(1, int(number("SCHEDULER_BATCH", 50, int))),
             scheduler_lease_s=number("SCHEDULER_LEASE_S", 120.0),
             scheduler_idle_s=number("SCHEDULER_IDLE_S", 0.5),
+        )
+        secret = env.get("UNSUBSCRIBE_SECRET") or None
+        if secret and len(secret.encode()) < MIN_SECRET_BYTES:
+            problems.append(f"UNSUBSCRIBE_SECRET must be at least {MIN_SECRET_BYTES} bytes")
+        config = replace(
+            config,
+            unsubscribe_secret=secret,
+            unsubscribe_ttl_s=number("UNSUBSCRIBE_TTL_S", DEFAULT_TTL.total_seconds()),
         )
         if problems:
             raise ConfigError("; ".join(problems))

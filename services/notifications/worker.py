@@ -23,7 +23,7 @@ from shared.worker import build_service_worker
 def channels_for(config: DeliveryConfig) -> dict[str, Channel]:
     """One set per sending thread (an SMTP connection is not shared between threads)."""
     return {
-        "email": EmailChannel(config.smtp, config.preferences_url),
+        "email": EmailChannel(config.smtp, config.preferences_url, config.unsubscribe_links),
         "chat": ChatChannel(config.chat_timeout_s),
     }
 

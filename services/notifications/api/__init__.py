@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
-from services.notifications.api import channels, deliveries, inbox, preferences, templates, webhooks
+from services.notifications.api import (
+    channels,
+    deliveries,
+    inbox,
+    preferences,
+    templates,
+    unsubscribe,
+    webhooks,
+)
 
-BLUEPRINTS = [inbox.blp, preferences.blp, templates.blp, deliveries.blp, channels.blp, webhooks.blp]
+BLUEPRINTS = [
+    inbox.blp,
+    preferences.blp,
+    unsubscribe.blp,
+    templates.blp,
+    deliveries.blp,
+    channels.blp,
+    webhooks.blp,
+]

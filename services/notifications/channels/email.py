@@ -1,6 +1,7 @@
 """E-mail over SMTP (smtplib): multipart text + HTML, a ``Message-ID`` derived from the message id (every
 attempt of one message carries the same one, so a repeat after a crash is recognisable by the receiving
-side and by mail clients), and ``List-Unsubscribe`` pointing at the preferences API.
+side and by mail clients), and ``List-Unsubscribe``: a signed one-click link (RFC 8058, with
+``List-Unsubscribe-Post``) for optional categories, the preferences page for mandatory ones.
 
 One channel object holds one SMTP connection, reused across sends and reopened after an error; the
 scheduler gives each sending thread its own channel. Reply codes: 4xx (and a lost connection) are
@@ -12,15 +13,19 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formatdate
 from urllib.parse import urlencode
 
 from services.notifications.config import SmtpConfig
 from services.notifications.domain.delivery import Delivery, DeliveryError, email_message_id
+from services.notifications.domain.unsubscribe import UnsubscribeLinks
 
 
-def compose(delivery: Delivery, sender: str, preferences_url: str) -> EmailMessage:
+def compose(
+    delivery: Delivery, sender: str, preferences_url: str, links: UnsubscribeLinks | None = None
+) -> EmailMessage:
     """The e-mail of a delivery: personal data only in the body and the ``To`` header."""
     message = delivery.message
     mail = EmailMessage()
@@ -29,9 +34,13 @@ def compose(delivery: Delivery, sender: str, preferences_url: str) -> EmailMessa
     mail["Subject"] = message.subject
     mail["Message-ID"] = email_message_id(message.message_id)
     mail["Date"] = format_datetime(message.deliver_at) if message.deliver_at else formatdate(usegmt=True)
-    unsubscribe = f"{preferences_url}?{urlencode({'category': message.category, 'channel': 'email'})}"
-    mail["List-Unsubscribe"] = f"<{unsubscribe}>"
-    mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    one_click = links.one_click(message.recipient, message.category, datetime.now(UTC)) if links else None
+    if one_click:
+        mail["List-Unsubscribe"] = f"<{one_click}>"
+        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    else:  # a mandatory category, or no signing key: where the person can change what they get
+        query = urlencode({"category": message.category, "channel": "email"})
+        mail["List-Unsubscribe"] = f"<{preferences_url}?{query}>"
     mail["Auto-Submitted"] = "auto-generated"
     mail["X-Notification-Template"] = message.template
     mail.set_content(message.text)
@@ -44,9 +53,12 @@ class EmailChannel:
     name = "email"
     idempotent = True  # the same Message-ID on every attempt
 
-    def __init__(self, config: SmtpConfig, preferences_url: str) -> None:
+    def __init__(
+        self, config: SmtpConfig, preferences_url: str, links: UnsubscribeLinks | None = None
+    ) -> None:
         self.config = config
         self.preferences_url = preferences_url
+        self.links = links
         self.connection: smtplib.SMTP | None = None
 
     def _context(self) -> ssl.SSLContext:
@@ -77,7 +89,7 @@ class EmailChannel:
             raise DeliveryError("e-mail is not configured (SMTP_HOST is empty)", permanent=True)
         if not delivery.message.address:
             raise DeliveryError("the recipient has no e-mail address", permanent=True)
-        mail = compose(delivery, self.config.sender, self.preferences_url)
+        mail = compose(delivery, self.config.sender, self.preferences_url, self.links)
         try:
             if self.connection is None:
                 self.connection = self._connect()

@@ -12,7 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from services.notifications.domain import preferences as prefs
+from services.notifications.domain.routing import CATEGORIES
 from services.notifications.store.uow import NotificationsUnitOfWork
+from shared.errors import Conflict
 from shared.messages import Command, DomainEvent, ForgetParticipant
 
 log = logging.getLogger(__name__)
@@ -120,6 +122,9 @@ def save_preferences(command: SavePreferences, uow: NotificationsUnitOfWork) -> 
 
 
 def unsubscribe(command: Unsubscribe, uow: NotificationsUnitOfWork) -> list[DomainEvent]:
+    """Conflict (409) for a mandatory category: transactional messages cannot be switched off."""
+    if CATEGORIES[command.category].mandatory:
+        raise Conflict(f"{command.category} messages are mandatory and cannot be switched off")
     changed = preferences_of(uow, command.employee_id).without(command.category, command.channel)
     uow.preferences.put(command.employee_id, changed.to_record())
     return [PreferencesSaved(command.employee_id, changed)]
