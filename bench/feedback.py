@@ -1,11 +1,16 @@
 """Feedback: the outcome report of a program with 5,000 pairings and 20 check-ins each, and the check-in
 POST under a steady 100 req/s while check-ins accumulate.
 
-The report reads one document per pairing by id (the counters each write maintains), never the 100,000
-check-ins, so its cost grows with pairings, not with sessions; a check-in write reads its pairing's own
-records by id, so its cost does not grow as other pairings accumulate check-ins. The API (gunicorn,
-``WEB_CONCURRENCY`` workers) and the worker (relaying every check-in's event to Kafka, running the
-scheduler) run as in production. Goals: report ≤ 1 s; check-in POST p99 ≤ 50 ms at 100 req/s.
+The report reads one small row per pairing (the figures each assessment rewrites) in one ``_id`` range,
+never the 100,000 check-ins nor the pairings' full records; a check-in POST is a few ``_id`` reads, the
+check-in's insert, one compare-and-set of its pairing's counters and health and the rewrite of its row,
+so its cost does not grow as check-ins accumulate. The API (gunicorn, ``WEB_CONCURRENCY`` workers) and the
+worker (relaying every check-in's event to Kafka, running the scheduler) run as in production. Goals:
+report ≤ 1 s; check-in POST p99 ≤ 50 ms at 100 req/s.
+
+Baselines in the same run: the report from every pairing's full record (what it read before the rows),
+and the floor of a check-in — the same database calls straight from pymongo at the same pace, no HTTP,
+no Flask, no service code.
 
 ``python -m bench.feedback`` (infra from KAFKA_BOOTSTRAP_SERVERS / MONGODB_URI, else local processes).
 """
@@ -23,6 +28,8 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import requests
 
@@ -33,8 +40,9 @@ START = date(2026, 1, 5)
 
 
 def seed(db, pairings: int, check_ins: int) -> None:
-    """Program, participants, pairings with their counters and every check-in, written as the service
-    writes them (bulk, straight into the database: seeding is not what is measured)."""
+    """Program, participants, pairings with their counters and outcome rows, and every check-in, written
+    as the service writes them (bulk, straight into the database: seeding is not what is measured)."""
+    from services.feedback.domain.outcomes import row_of
     from services.feedback.store import uow as names
 
     db[names.PROGRAMS].insert_one(
@@ -48,7 +56,7 @@ def seed(db, pairings: int, check_ins: int) -> None:
             "admins": ["E-ADMIN"],
         }
     )
-    participants, keys, pairing_docs, sessions = [], [], [], []
+    participants, keys, pairing_docs, rows, sessions = [], [], [], [], []
     for n in range(pairings):
         pid, leader, junior = f"pr-{n:05d}", f"L{n:05d}", f"J{n:05d}"
         for person, role in ((leader, "leader"), (junior, "junior")):
@@ -65,30 +73,35 @@ def seed(db, pairings: int, check_ins: int) -> None:
             )
             keys.append({"_id": f"{PROGRAM}|E-{person}", "participant_id": person})
         held = [START + timedelta(days=7 * k) for k in range(check_ins)]
-        pairing_docs.append(
-            {
-                "_id": pid,
-                "pairing_id": pid,
-                "program_id": PROGRAM,
-                "leader_id": leader,
-                "junior_id": junior,
-                "state": "active" if n % 10 else "ended",
-                "end_kind": None if n % 10 else ("early" if n % 20 else "planned"),
-                "activated_on": START.isoformat(),
-                "check_in_ids": [f"c{k:03d}" for k in range(check_ins)],
-                "check_ins": check_ins,
-                "last_held_on": held[-1].isoformat(),
-                "goals_total": 2,
-                "goals_achieved": n % 2,
-                "insights_raised": 1,
-                "insights_acknowledged": 1,
-                "insights_acted_upon": n % 3 == 0,
-                "days_to_act": [float(n % 9)] if n % 3 == 0 else [],
-                "at_risk": False,
-                "outbox": [],
-                "outbox_pending": False,
-            }
-        )
+        acted = n % 3 == 0
+        pairing = {
+            "_id": pid,
+            "pairing_id": pid,
+            "program_id": PROGRAM,
+            "leader_id": leader,
+            "junior_id": junior,
+            "state": "active" if n % 10 else "ended",
+            "end_kind": None if n % 10 else ("early" if n % 20 else "planned"),
+            "activated_on": START.isoformat(),
+            "check_ins": check_ins,
+            "last_held_on": held[-1].isoformat(),
+            "recent_check_ins": [f"c{k:03d}" for k in range(check_ins)][-10:],
+            "goals_total": 2,
+            "goals_achieved": n % 2,
+            "goal_statuses": [{"status": "achieved", "progress": 100}] * (n % 2)
+            + [{"status": "in_progress", "progress": 40}] * (2 - n % 2),
+            "insights_raised": 1,
+            "insights_acknowledged": 1,
+            "insights_acted_upon": int(acted),
+            "days_to_act": [float(n % 9)] if acted else [],
+            "fit_mean": None,
+            "at_risk": False,
+            "rev": 1,
+            "outbox": [],
+            "outbox_pending": False,
+        }
+        pairing_docs.append(pairing)
+        rows.append({"_id": f"{PROGRAM}|{pid}", **row_of(pairing)})
         for k, day in enumerate(held):
             sessions.append(
                 {
@@ -115,6 +128,7 @@ def seed(db, pairings: int, check_ins: int) -> None:
         (names.PARTICIPANTS, participants),
         (names.PARTICIPANT_KEYS, keys),
         (names.PAIRINGS, pairing_docs),
+        (names.OUTCOME_ROWS, rows),
         (names.CHECK_INS, sessions),
     ):
         for start in range(0, len(documents), 5000):
@@ -141,6 +155,27 @@ def paced(send, count: int, rate: float, threads: int = 16) -> list[tuple[float,
                 time.sleep(delay)
             pool.submit(one, n)
     return latencies
+
+
+def database_floor(db, writers: list[int], count: int, rate: float) -> list[tuple[float, int]]:
+    """The database calls of one check-in POST (4 ``_id`` reads, the insert, the pairing's update and its
+    row's rewrite) at the same pace, from pymongo: what the service cannot go below on this server."""
+    from services.feedback.store import uow as names
+
+    def send(_session: requests.Session, n: int) -> Any:
+        writer = writers[n % len(writers)]
+        pid = f"pr-{writer:05d}"
+        pairing = db[names.PAIRINGS].find_one({"_id": pid}, {"outbox": 0})
+        key = db[names.PARTICIPANT_KEYS].find_one({"_id": f"{PROGRAM}|E-J{writer:05d}"})
+        db[names.PARTICIPANTS].find_one({"_id": key["participant_id"]})
+        db[names.PROGRAMS].find_one({"_id": PROGRAM})
+        record = {"pairing_id": pid, "held_on": date.today().isoformat(), "logged_at": datetime.now(UTC)}
+        db[names.CHECK_INS].insert_one({"_id": f"{pid}|floor-{n}", **record})
+        db[names.PAIRINGS].update_one({"_id": pid}, {"$inc": {"rev": 1}, "$set": {"at_risk": False}})
+        db[names.OUTCOME_ROWS].replace_one({"_id": f"{PROGRAM}|{pid}"}, {"check_ins": pairing["check_ins"]})
+        return SimpleNamespace(status_code=201)
+
+    return paced(send, count, rate)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -212,10 +247,17 @@ def main(argv: list[str] | None = None) -> int:
             from services.feedback.store import MongoFeedbackUnitOfWork
 
             uow = MongoFeedbackUnitOfWork(db)
+            rows_ms, full_ms = [], []
             for _ in range(5):
                 t = time.perf_counter()
                 figures(uow, PROGRAM)
                 in_process_ms.append((time.perf_counter() - t) * 1000)
+                t = time.perf_counter()
+                uow.outcomes.of_program(PROGRAM)
+                rows_ms.append((time.perf_counter() - t) * 1000)
+                t = time.perf_counter()
+                uow.pairings.of_program(PROGRAM)  # baseline: every pairing's full record
+                full_ms.append((time.perf_counter() - t) * 1000)
 
             today = date.today().isoformat()
 
@@ -231,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
             paced(post, 100, args.rate)  # warm-up
             results = paced(post, args.posts, args.rate)
             after = requests.get(report_url, headers=hr, timeout=60).json()
+            floor = [ms for ms, _ in database_floor(db, writers, min(args.posts, 1000), args.rate)]
         ok = [ms for ms, status in results if status == 201]
         errors = sorted({status for _, status in results if status != 201})
         third = len(results) // 3
@@ -254,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
                 "http_ms_median": round(statistics.median(report_ms[1:]), 1),
                 "http_ms_each": [round(x, 1) for x in report_ms],
                 "build_ms_median": round(statistics.median(in_process_ms), 1),
+                "rows_read_ms_median": round(statistics.median(rows_ms), 1),
+                "baseline_full_pairings_read_ms_median": round(statistics.median(full_ms), 1),
                 "goal_ms": 1000,
                 "met": statistics.median(report_ms[1:]) <= 1000,
                 "pairs": report["pairs"],
@@ -271,6 +316,12 @@ def main(argv: list[str] | None = None) -> int:
                 "goal_p99_ms": 50,
                 "met": percentile(ok, 0.99) <= 50,
                 "check_ins_after": after["check_ins"]["total"],
+            },
+            "check_in_database_floor": {
+                "what": "the same database calls from pymongo at the same pace (no HTTP, no service code)",
+                "requests": len(floor),
+                "p50_ms": percentile(floor, 0.5),
+                "p99_ms": percentile(floor, 0.99),
             },
         }
     RESULTS.mkdir(exist_ok=True)

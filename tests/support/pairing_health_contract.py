@@ -92,3 +92,9 @@ class DocumentsContract:
         documents.insert("y", {"leader_id": "L2"})
         assert documents.where("leader_id", "L1") == [{"leader_id": "L1"}]
         assert documents.delete("x") and not documents.delete("x")
+
+    def test_a_prefix_reads_exactly_the_keys_that_start_with_it_in_key_order(self, documents):
+        for key in ("p|2", "p|1", "p}", "p2|1", "p", "q|1", "p|é"):
+            documents.insert(key, {"key": key})
+        assert [d["key"] for d in documents.with_prefix("p|")] == ["p|1", "p|2", "p|é"]
+        assert documents.delete_prefix("p|") == 3 and documents.get("p}") == {"key": "p}"}

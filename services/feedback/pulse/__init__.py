@@ -36,3 +36,7 @@ retry or the pulse's close, which strips the ids from every pending marker — a
 ballot share a random id. We chose that short window over the alternatives: marker-after-ballot lets a
 crash count someone twice, and marker-first without ids loses the answer of anyone a crash interrupts.
 """
+
+from services.feedback.pulse.queries import released_aggregates
+
+__all__ = ["released_aggregates"]

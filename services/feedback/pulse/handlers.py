@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from services.feedback.pulse import domain
 from services.feedback.pulse.commands import (
@@ -14,12 +14,14 @@ from services.feedback.pulse.commands import (
     PulseRecorded,
 )
 from services.feedback.pulse.store import escalation_key
-from services.feedback.store import FeedbackUnitOfWork
 from shared.auth import Principal
 from shared.contracts.types import PulseClosed, PulseEscalated
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.messages import DomainEvent
 from shared.metrics import PULSE_RESPONSES
+
+if TYPE_CHECKING:  # the store imports the pulse's store: no import cycle at run time
+    from services.feedback.store import FeedbackUnitOfWork
 
 ANSWERING = "enrolled"  # withdrawn and erased participants are asked nothing
 
@@ -50,7 +52,7 @@ def administered(uow: FeedbackUnitOfWork, program_id: str, principal: Principal)
 
 
 def _eligible_departments(uow: FeedbackUnitOfWork, program_id: str, roles: list[str]) -> list[str | None]:
-    people = uow.people.participants.where("program_id", program_id, ("role", "department", "status"))
+    people = uow.people.in_program(program_id)
     return [
         p.get("department")
         for p in people

@@ -3,12 +3,14 @@ the released aggregates of a program for the outcome report."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from services.feedback.pulse.handlers import administered, is_admin_of, program_of, pulse_of
-from services.feedback.store import FeedbackUnitOfWork
 from shared.auth import Principal
 from shared.errors import Forbidden, NotFound
+
+if TYPE_CHECKING:  # the store imports the pulse's store: no import cycle at run time
+    from services.feedback.store import FeedbackUnitOfWork
 
 DEFINITION = ("pulse_id", "program_id", "title", "opens_at", "closes_at", "questions", "respondent_roles",
               "breakdown", "k", "status")  # fmt: skip

@@ -74,11 +74,18 @@ class SaveFeedbackSettings(Command):
     settings: dict[str, Any]
 
 
+RECORD_KINDS = ("goals", "check_ins", "insights", "surveys")
+
+
 @dataclass(frozen=True)
 class AssessPairing(Command):
-    """Recompute a pairing's counters and health from its own records (idempotent, self-healing)."""
+    """Recompute a pairing's health, counting again the kinds of its records named in ``recount`` (all by
+    default: the scheduler's self-healing look) and counting one ``check_in`` just logged without reading
+    the others (what a check-in write costs stays flat however many the pairing has)."""
 
     pairing_id: str
+    recount: tuple[str, ...] = RECORD_KINDS
+    check_in: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -105,7 +112,9 @@ class OpenSurvey(Command):
 
 @dataclass(frozen=True)
 class PairingWritten(DomainEvent):
-    """Something a pairing's health reads changed (a goal, a check-in, an insight, a survey answer)."""
+    """Something a pairing's health reads changed: a ``kind`` of record (one of ``RECORD_KINDS``; None when
+    anything may have, or only time passed)."""
 
     pairing_id: str
     record: dict[str, Any] | None = None
+    kind: str | None = None

@@ -7,11 +7,13 @@ program's statistics must stay: a check-in they logged keeps its date and durati
 erased``; an insight keeps its area, status and times (the program's raised / acted-upon figures) and
 loses the erased person's text — the junior's description and suggested action, or the leader's "what
 changed" — and id. Pairings keep their lifecycle with ``erased`` in place of the id. Scheduled work of
-their pairings is cancelled. The pulse (``services.feedback.pulse``) forgets its markers and escalations.
+their pairings is cancelled, and their counters are recounted (the report stops counting deleted goals).
+The pulse (``services.feedback.pulse``) forgets its markers and escalations.
 """
 
 from __future__ import annotations
 
+from services.feedback.service.commands import PairingWritten
 from services.feedback.store import FeedbackUnitOfWork
 from services.feedback.store.pairings import ERASED
 from shared.messages import DomainEvent, ForgetParticipant
@@ -22,8 +24,10 @@ CHECK_IN_TEXT = {"topics": [], "shared_notes": None}
 def forget_participant(command: ForgetParticipant, uow: FeedbackUnitOfWork) -> list[DomainEvent]:
     person = command.participant_id
     uow.people.erase(person)
+    touched = []
     for pairing in uow.pairings.of_participant(person):
         pairing_id = pairing["pairing_id"]
+        touched.append(PairingWritten(pairing_id))
         for goal in uow.goals.of_pairing(pairing_id):
             if goal["owner_id"] == person:
                 uow.goals.remove(pairing_id, goal["goal_id"])
@@ -47,4 +51,4 @@ def forget_participant(command: ForgetParticipant, uow: FeedbackUnitOfWork) -> l
         uow.schedule.cancel("pairing_id", pairing_id)
     uow.pairings.forget_participant(person)
     uow.pulses.forget(person)  # pulse markers and escalations; ballots hold nothing of them
-    return []
+    return touched

@@ -44,7 +44,7 @@ def raise_insight(command: RaiseInsight, uow: FeedbackUnitOfWork) -> list[Domain
         command.pairing_id, command.insight_id, insight, [_event(insight, InsightRaised)]
     ):
         raise Conflict(f"insight {command.insight_id} exists already", field="insight_id")
-    return [PairingWritten(command.pairing_id, insight)]
+    return [PairingWritten(command.pairing_id, insight, "insights")]
 
 
 def _leaders_insight(uow: FeedbackUnitOfWork, command: Any) -> dict[str, Any]:
@@ -60,11 +60,11 @@ def _leaders_insight(uow: FeedbackUnitOfWork, command: Any) -> dict[str, Any]:
 def acknowledge_insight(command: AcknowledgeInsight, uow: FeedbackUnitOfWork) -> list[DomainEvent]:
     insight = _leaders_insight(uow, command)
     if insight["status"] != "raised":
-        return [PairingWritten(command.pairing_id, insight)]  # acknowledged already: nothing changes
+        return [PairingWritten(command.pairing_id, insight, "insights")]  # acknowledged already
     changes = {"status": "acknowledged", "acknowledged_at": uow.clock()}
     if not uow.insights.change(command.pairing_id, command.insight_id, changes, expect={"status": "raised"}):
         raise StaleWrite(command.insight_id)
-    return [PairingWritten(command.pairing_id, {**insight, **changes})]
+    return [PairingWritten(command.pairing_id, {**insight, **changes}, "insights")]
 
 
 def act_on_insight(command: ActOnInsight, uow: FeedbackUnitOfWork) -> list[DomainEvent]:
@@ -89,4 +89,4 @@ def act_on_insight(command: ActOnInsight, uow: FeedbackUnitOfWork) -> list[Domai
     if not written:
         raise StaleWrite(command.insight_id)
     INSIGHTS_ACTED_UPON.inc()
-    return [PairingWritten(command.pairing_id, after)]
+    return [PairingWritten(command.pairing_id, after, "insights")]

@@ -53,7 +53,7 @@ def set_goal(command: SetGoal, uow: FeedbackUnitOfWork) -> list[DomainEvent]:
     goal = goals.new_goal(command.goal_id, pairing, side, me, command.body, uow.clock())
     if not uow.goals.add(command.pairing_id, command.goal_id, goal, [_goal_event(goal)]):
         raise Conflict(f"goal {command.goal_id} exists already", field="goal_id")
-    return [PairingWritten(command.pairing_id, goal)]
+    return [PairingWritten(command.pairing_id, goal, "goals")]
 
 
 def update_goal(command: UpdateGoalProgress, uow: FeedbackUnitOfWork) -> list[DomainEvent]:
@@ -68,7 +68,7 @@ def update_goal(command: UpdateGoalProgress, uow: FeedbackUnitOfWork) -> list[Do
     expect = {"updated_at": goal["updated_at"]}
     if not uow.goals.change(command.pairing_id, command.goal_id, changes, expect=expect, events=[event]):
         raise StaleWrite(command.goal_id)
-    return [PairingWritten(command.pairing_id, after)]
+    return [PairingWritten(command.pairing_id, after, "goals")]
 
 
 def log_check_in(command: LogCheckIn, uow: FeedbackUnitOfWork) -> list[DomainEvent]:
@@ -106,7 +106,7 @@ def log_check_in(command: LogCheckIn, uow: FeedbackUnitOfWork) -> list[DomainEve
     )
     if not uow.check_ins.add(command.pairing_id, command.check_in_id, record, [event]):
         raise Conflict(f"check-in {command.check_in_id} exists already", field="check_in_id")
-    return [PairingWritten(command.pairing_id, record)]
+    return [PairingWritten(command.pairing_id, record, "check_ins")]
 
 
 def answer_survey(command: AnswerSurvey, uow: FeedbackUnitOfWork) -> list[DomainEvent]:
@@ -131,7 +131,7 @@ def answer_survey(command: AnswerSurvey, uow: FeedbackUnitOfWork) -> list[Domain
     }
     if not uow.survey_answers.add(command.pairing_id, f"{command.kind}|{me}", record):
         raise Conflict(f"you answered the {command.kind} survey of this pairing already", field="kind")
-    return [PairingWritten(command.pairing_id, record)]
+    return [PairingWritten(command.pairing_id, record, "surveys")]
 
 
 def questions_of(uow: FeedbackUnitOfWork, program_id: str) -> list[dict[str, Any]]:

@@ -1,8 +1,8 @@
 """The one storage port feedback's repositories are written against: a collection of documents keyed by
-``_id``, read by key or by many keys (``$in``: what FerretDB v1 serves from its ``_id`` index; it scans
-for an ``_id`` range or any other field, so request paths read by key only) or by one field (rare paths),
-written with optional conditions and with the events the write implies (the outbox rides in the same
-single-document write). ``MongoDocuments`` and ``MemoryDocuments`` pass one contract
+``_id``, read by key, by many keys (``$in``) or by a key prefix (an ``_id`` range) — what the local
+FerretDB serves from its ``_id`` indexes (patch 0006 for the range) — or by one other field (rare paths
+only: that scans), written with optional conditions and with the events the write implies (the outbox
+rides in the same single-document write). ``MongoDocuments`` and ``MemoryDocuments`` pass one contract
 (tests/support/pairing_health_contract.py), so every repository runs unchanged on both."""
 
 from __future__ import annotations
@@ -22,8 +22,13 @@ from shared.mongo import stored_precision
 from shared.projection import EVENT_ID_FIELD, TOMBSTONE_FIELD, VERSION_FIELD, upsert_as_of
 
 HIDDEN = ("_id", OUTBOX_FIELD, PENDING_FLAG, VERSION_FIELD, EVENT_ID_FIELD, TOMBSTONE_FIELD)
-PREFIX_END = "\uffff"
-ID_CHUNK = 200  # FerretDB pushes an ``$in`` of at most ~1,000 ids down to the index
+ID_CHUNK = 1000  # FerretDB pushes an ``$in`` of at most 1,000 ids down to the index
+
+
+def prefix_range(prefix: str) -> dict[str, str]:
+    """The ``_id`` range of every key starting with ``prefix``: up to the prefix with its last character
+    raised by one (exact for any string, as MongoDB compares strings byte by byte in UTF-8)."""
+    return {"$gte": prefix, "$lt": prefix[:-1] + chr(ord(prefix[-1]) + 1)}
 
 
 def _entries(events: Iterable[PublishedEvent], source: str) -> list[dict[str, Any]]:
@@ -67,8 +72,8 @@ class Documents(Protocol):
         """An event-time ordered projection write (``shared.projection``): older events, tombstones lose."""
 
     def with_prefix(self, prefix: str) -> list[dict[str, Any]]:
-        """Every document whose key starts with ``prefix``, in key order (storage fields dropped). A scan on
-        FerretDB v1 (it pushes no ``_id`` range down): for rare paths only, never per request."""
+        """Every document whose key starts with ``prefix``, in key order (storage fields dropped): one
+        ``_id`` range read."""
 
     def where(self, field: str, value: Any, fields: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """Every document whose ``field`` equals ``value`` (or whose array ``field`` holds it)."""
@@ -137,7 +142,7 @@ class MongoDocuments:
         return upsert_as_of(self.collection, key, fields, when, event_id)
 
     def with_prefix(self, prefix: str) -> list[dict[str, Any]]:
-        found = self.collection.find({"_id": {"$gte": prefix, "$lt": prefix + PREFIX_END}}, {OUTBOX_FIELD: 0})
+        found = self.collection.find({"_id": prefix_range(prefix)}, {OUTBOX_FIELD: 0})
         return [visible(document) for document in sorted(found, key=lambda d: d["_id"])]  # type: ignore[misc]
 
     def where(self, field: str, value: Any, fields: Iterable[str] | None = None) -> list[dict[str, Any]]:
@@ -151,9 +156,7 @@ class MongoDocuments:
         return self.collection.delete_one({"_id": key}).deleted_count == 1
 
     def delete_prefix(self, prefix: str) -> int:
-        return self.collection.delete_many(
-            {"_id": {"$gte": prefix, "$lt": prefix + PREFIX_END}}
-        ).deleted_count
+        return self.collection.delete_many({"_id": prefix_range(prefix)}).deleted_count
 
 
 class MemoryDocuments:

@@ -1,6 +1,6 @@
 """Pairings as feedback keeps them: the projected lifecycle (matching's events, newest wins) and, in the
-same document, what feedback maintains on each write — counters the outcome report reads instead of
-scanning check-ins, and the health score with its at-risk flag (its events ride in the same write)."""
+same document, what feedback maintains on each write — the pairing's counters and its health score with
+the at-risk flag, under a revision number (compare-and-set; the events of a crossing ride in the write)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from shared.messages import PublishedEvent
 ERASED = "erased"
 PAIRING_IDS = "pairing_ids"
 PEOPLE = ("leader_id", "junior_id")
+REV = "rev"
 
 
 class Pairings:
@@ -41,25 +42,19 @@ class Pairings:
     def of_participant(self, participant_id: str) -> list[dict[str, Any]]:
         return [p for person in PEOPLE for p in self.documents.where(person, participant_id)]
 
-    def summarise(self, pairing_id: str, summary: dict[str, Any]) -> None:
-        """Replace the named counters (recomputed from the pairing's own records: idempotent)."""
-        self.documents.update(pairing_id, summary)
-
-    def set_health(
+    def assessed(
         self,
         pairing_id: str,
-        health: dict[str, Any],
+        changes: dict[str, Any],
         *,
-        was_at_risk: bool | None,
+        rev: int | None,
         events: Iterable[PublishedEvent] = (),
     ) -> bool:
-        """Store a health figure; the at-risk flag (and the events of its change) only if nobody changed it
-        since ``was_at_risk`` was read, so a crossing is published once."""
+        """Store counters and health (and the events of an at-risk crossing) if nobody assessed the pairing
+        since revision ``rev`` was read: a compare-and-set, so a crossing is published once and two
+        concurrent counts never lose one another. True if written."""
         return self.documents.update(
-            pairing_id,
-            {"health": health, "at_risk": health["at_risk"]},
-            expect={"at_risk": was_at_risk},
-            events=events,
+            pairing_id, {**changes, REV: (rev or 0) + 1}, expect={REV: rev}, events=events
         )
 
     def mark_once(self, pairing_id: str, flag: str, value: Any, was: Any, event: PublishedEvent) -> bool:

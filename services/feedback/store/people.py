@@ -100,6 +100,12 @@ class People:
             return None
         return found
 
+    def in_program(self, program_id: str) -> list[dict[str, Any]]:
+        """Every participant of the program not erased: its key documents are one ``_id`` range, their
+        participants one ``$in`` read (no scan for the program's id)."""
+        ids = [key["participant_id"] for key in self.keys.with_prefix(_key(program_id, ""))]
+        return [p for p in self.participants.get_many(ids) if p.get("program_id") == program_id]
+
     def employee_of(self, participant_id: str) -> str | None:
         return (self.participants.get(participant_id) or {}).get("employee_id")
 

@@ -7,6 +7,7 @@ from pymongo.database import Database
 
 from services.feedback.pulse import store as pulse_store
 from services.feedback.store.documents import Documents, MemoryDocuments, MongoDocuments
+from services.feedback.store.outcomes import OutcomeRows
 from services.feedback.store.pairings import Pairings
 from services.feedback.store.people import OrgChart, People, Programs
 from services.feedback.store.records import PairingRecords
@@ -21,6 +22,7 @@ PARTICIPANT_KEYS = "participant_keys"
 ORGCHART = "orgchart"
 PAIRINGS = "pairing_health"
 PROGRAM_PAIRINGS = "program_pairings"
+OUTCOME_ROWS = "outcome_rows"
 GOALS = "goals"
 CHECK_INS = "check_ins"
 INSIGHTS = "insights"
@@ -42,6 +44,7 @@ COLLECTIONS = (
     ORGCHART,
     PAIRINGS,
     PROGRAM_PAIRINGS,
+    OUTCOME_ROWS,
     GOALS,
     CHECK_INS,
     INSIGHTS,
@@ -50,13 +53,14 @@ COLLECTIONS = (
 
 
 class FeedbackUnitOfWork(UnitOfWork):
-    """What feedback's handlers see: projections, pairings with their health, what people wrote about a
-    pairing, scheduled work and the clock."""
+    """What feedback's handlers see: projections, pairings with their health, the outcome report's rows,
+    what people wrote about a pairing, scheduled work and the clock."""
 
     programs: Programs
     people: People
     orgchart: OrgChart
     pairings: Pairings
+    outcomes: OutcomeRows
     goals: PairingRecords
     check_ins: PairingRecords
     insights: PairingRecords
@@ -69,12 +73,11 @@ class FeedbackUnitOfWork(UnitOfWork):
         self.people = People(collection[PARTICIPANTS], collection[PARTICIPANT_KEYS])
         self.orgchart = OrgChart(collection[ORGCHART])
         self.pairings = Pairings(collection[PAIRINGS], collection[PROGRAM_PAIRINGS])
-        self.goals = PairingRecords(collection[GOALS], collection[PAIRINGS], "goal")
-        self.check_ins = PairingRecords(collection[CHECK_INS], collection[PAIRINGS], "check_in")
-        self.insights = PairingRecords(collection[INSIGHTS], collection[PAIRINGS], "insight")
-        self.survey_answers = PairingRecords(
-            collection[SURVEY_ANSWERS], collection[PAIRINGS], "survey_answer"
-        )
+        self.outcomes = OutcomeRows(collection[OUTCOME_ROWS])
+        self.goals = PairingRecords(collection[GOALS], "created_at")
+        self.check_ins = PairingRecords(collection[CHECK_INS], "logged_at")
+        self.insights = PairingRecords(collection[INSIGHTS], "raised_at")
+        self.survey_answers = PairingRecords(collection[SURVEY_ANSWERS], "answered_at")
 
 
 class MongoFeedbackUnitOfWork(FeedbackUnitOfWork):

@@ -102,3 +102,48 @@ def test_the_health_route_admits_only_the_programs_own_admins(bus, uow):
         queries.pairing_health(uow, "pr-1", OTHER_ADMIN)
     with pytest.raises(NotFound):
         queries.pairing_health(uow, "pr-1", person("J2"))
+
+
+class CountingReads:
+    """Wraps a pairing's record store and counts the reads of every record of a pairing."""
+
+    def __init__(self, records):
+        self.records, self.full_reads = records, 0
+
+    def of_pairing(self, pairing_id):
+        self.full_reads += 1
+        return self.records.of_pairing(pairing_id)
+
+    def __getattr__(self, name):
+        return getattr(self.records, name)
+
+
+def test_a_check_in_is_counted_without_reading_the_pairings_other_check_ins(bus, uow, clock):
+    clock.advance(days=3)
+    for n in range(3):
+        bus.handle(c.LogCheckIn(person("J1"), "pr-1", f"ci-{n}", {**SESSION, "held_on": date(2026, 3, 4)}))
+    uow.check_ins = CountingReads(uow.check_ins)
+    bus.handle(c.LogCheckIn(person("L1"), "pr-1", "ci-3", SESSION))
+    pairing = uow.pairings.get("pr-1")
+    assert uow.check_ins.full_reads == 0
+    assert pairing["check_ins"] == 4 and pairing["last_held_on"] == "2026-03-05"
+    [row] = [r for r in uow.outcomes.of_program("prog-1") if r["check_ins"] == 4]
+    assert row["state"] == "active"
+
+
+def test_a_check_in_counted_by_a_racing_recount_is_not_counted_again(bus, uow, clock):
+    clock.advance(days=3)
+    bus.handle(c.LogCheckIn(person("J1"), "pr-1", "ci-1", SESSION))
+    bus.handle(c.AssessPairing("pr-1"))  # the scheduler's recount of everything
+    again = {"check_in_id": "ci-1", "held_on": SESSION["held_on"].isoformat()}
+    bus.handle(c.AssessPairing("pr-1", recount=(), check_in=again))  # the write's own count, late
+    assert uow.pairings.get("pr-1")["check_ins"] == 1
+
+
+def test_the_scheduler_recount_restores_a_count_a_crash_lost(bus, uow, clock):
+    clock.advance(days=3)
+    record = {"check_in_id": "ci-9", "pairing_id": "pr-1", "held_on": "2026-03-04", "logged_at": clock.now}
+    uow.check_ins.add("pr-1", "ci-9", record)  # written, then the process died before counting it
+    assert (uow.pairings.get("pr-1").get("check_ins") or 0) == 0
+    bus.handle(c.AssessPairing("pr-1"))
+    assert uow.pairings.get("pr-1")["check_ins"] == 1
