@@ -16,7 +16,6 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -24,9 +23,15 @@ import requests
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from deploy.local.demo import (  # noqa: E402
+    Demo,
+    Loaded,
+    load_feedback_demo,
+    load_intake_demo,
+    load_pairings_demo,
+)
 from deploy.local.infra import LocalInfra, port_free  # noqa: E402
 from deploy.local.supervisor import Program, Supervisor  # noqa: E402
-from services.intake.domain.participants import REGISTRATION_FIELDS  # noqa: E402
 
 SERVICES = {"intake": 8001, "matching": 8002, "notifications": 8003, "feedback": 8004}
 RUN_DIR = REPO / ".run"
@@ -70,98 +75,9 @@ def _wait_healthy(timeout_s: float = 90.0) -> None:
         )
 
 
-@dataclass
-class Demo:
-    """What a demo loader gets: the stack's environment and a token maker for the services' APIs."""
-
-    env: dict[str, str]
-    intake_url: str
-
-    def session(self, *roles: str, subject: str = "E000001") -> requests.Session:
-        from shared.auth import dev_token
-        from shared.config import Settings
-
-        settings = Settings.from_env("intake", {**self.env, "AUTH_MODE": "dev"})
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {dev_token(settings, subject, list(roles))}"
-        return session
-
-
-def existing_program(session: requests.Session, base: str, name: str) -> str | None:
-    """The id of a program called ``name`` (the one an earlier ``make run`` created), else None."""
-    page = 1
-    while True:
-        listed = session.get(f"{base}/programs", params={"page": page, "page_size": 100}, timeout=10)
-        listed.raise_for_status()
-        body = listed.json()
-        found = next((p["program_id"] for p in body["items"] if p["name"] == name), None)
-        if found or page * 100 >= body["total"]:
-            return found
-        page += 1
-
-
-@dataclass
-class Loaded:
-    """What a demo loader did (lines to print) and what the banner may show (``facts``)."""
-
-    lines: list[str]
-    program_id: str
-
-    @property
-    def facts(self) -> dict[str, str]:
-        return {"program": self.program_id}
-
-
-def load_intake_demo(demo: Demo, employees: int = 2000, leaders: int = 40, juniors: int = 60) -> Loaded:
-    """The demo organisation's org chart and a seeded cohort through intake's public API, once: a program
-    of the demo's name from an earlier start is reused as it is."""
-    from shared.demo import demo_program, generate_cohort, generate_organisation
-
-    base = f"{demo.intake_url}/v1"
-    session = demo.session("admin", "hr")
-    program = demo_program("demo")
-    found = existing_program(session, base, program["name"])
-    if found:
-        return Loaded([f"demo: program {found} from an earlier start reused (nothing loaded again)"], found)
-    body = {k: program[k] for k in ("name", "focus_areas", "custom_focus_areas", "starts_on", "ends_on")}
-    body.update(admins=["E000001"], rules={k: v for k, v in program["rules"].items() if v != []})
-    created = session.post(f"{base}/programs", json=body, timeout=10)
-    if created.status_code != 201:
-        raise SystemExit(f"demo program refused: {created.status_code} {created.text}")
-    program_id = created.json()["program_id"]
-    session.post(
-        f"{base}/programs/{program_id}/status", json={"status": "enrolling"}, timeout=10
-    ).raise_for_status()
-    organisation = generate_organisation(seed=7, employees=employees)
-    # HR uploads the whole organisation first, so matching knows every reporting line before anyone enrols.
-    chart = session.put(f"{base}/orgchart", json=organisation.manager_of, timeout=120)
-    chart.raise_for_status()
-    lines = chart.json()
-    out = [
-        f"demo: org chart of {lines['employees']} employees uploaded "
-        f"({lines['upserted']} reporting lines published, {len(lines['problems'])} problems)"
-    ]
-    enrolled = 0
-    for participant in generate_cohort(organisation, program_id, leaders=leaders, juniors=juniors, seed=7):
-        if not all(participant["consent"].values()):
-            continue  # the generator models the few who decline; intake would rightly refuse them
-        payload = {k: participant[k] for k in REGISTRATION_FIELDS if participant.get(k) is not None}
-        if payload["role"] == "leader":
-            payload.pop("capacity", None)
-        response = session.post(
-            f"{base}/participants", json={**payload, "program_id": program_id}, timeout=10
-        )
-        if response.status_code == 201:
-            enrolled += 1
-        else:
-            out.append(f"demo participant refused: {response.status_code} {response.text[:200]}")
-    return Loaded([*out, f"demo: program {program_id} with {enrolled} participants enrolled"], program_id)
-
-
-# Each loads one part of the demo (once: a loader reuses what an earlier start loaded) and returns what it
-# did: lines to print and facts for WHERE_TO_LOOK (any object with ``lines`` and ``facts``). Feedback's demo
-# data will be one more entry.
-DEMO_LOADERS: list[Callable[[Demo], Loaded]] = [load_intake_demo]
+# Each loads one part of the demo, in this order (once: a loader reuses what an earlier start loaded), and
+# returns what it did: lines to print and facts for the loaders after it and for WHERE_TO_LOOK.
+DEMO_LOADERS: list[Callable[[Demo], Loaded]] = [load_intake_demo, load_pairings_demo, load_feedback_demo]
 
 
 def _kafka_line(env: dict[str, str], facts: dict[str, str]) -> str | None:
@@ -169,12 +85,38 @@ def _kafka_line(env: dict[str, str], facts: dict[str, str]) -> str | None:
     return f"Kafka          {kafka}   e.g. kcat -b {kafka} -C -t mentoring.participants.v1"
 
 
+def _mailbox_line(env: dict[str, str], facts: dict[str, str]) -> str | None:
+    box = env["SMTP_MAILBOX_DIR"]
+    return (
+        f"e-mail         every mail the notifications worker sends is kept by the SMTP sink on "
+        f"{env['SMTP_HOST']}:{env['SMTP_PORT']}\n"
+        f"                 in {box}: one .eml per Message-ID (open it in any mail client), listed in\n"
+        f"                 index.jsonl (e.g. jq -c '{{to, subject}}' {box}/index.jsonl)"
+    )
+
+
+def _notifications_line(env: dict[str, str], facts: dict[str, str]) -> str | None:
+    api = f"http://127.0.0.1:{SERVICES['notifications']}/v1"
+    person = facts.get("participant", "<employee id>")
+    return (
+        f"inbox          {api}/me/notifications  (a participant's token: --role participant --sub {person})\n"
+        f"  deliveries     {api}/deliveries?program_id={facts.get('program', '<program id>')}  (admin token)"
+    )
+
+
 # Lines of the banner after the services' URLs: each gets the stack's environment and the demo loaders'
-# ``key=value`` facts and returns a line or None. The SMTP sink's mailbox will be one more entry.
+# facts and returns a line or None.
 WHERE_TO_LOOK: list[Callable[[dict[str, str], dict[str, str]], str | None]] = [
     _kafka_line,
     lambda env, facts: f"MongoDB wire   {env['MONGODB_URI']}",
     lambda env, facts: f"demo program   {facts['program']}" if "program" in facts else None,
+    lambda env, facts: (
+        f"outcome report {facts['report']}  (admin token; ?format=csv for the CSV)"
+        if "report" in facts
+        else None
+    ),
+    _mailbox_line,
+    _notifications_line,
     lambda env, facts: (
         "token          .venv/bin/python -m shared.auth dev-token --role admin --role hr "
         f"--sub E000001  (with DEV_KEYS_DIR={env['DEV_KEYS_DIR']}; --role repeats)"
@@ -184,14 +126,17 @@ WHERE_TO_LOOK: list[Callable[[dict[str, str], dict[str, str]], str | None]] = [
 
 
 def _load_demo(env: dict[str, str]) -> dict[str, str]:
-    demo = Demo(env, f"http://127.0.0.1:{SERVICES['intake']}")
-    facts: dict[str, str] = {}
+    started = time.monotonic()
+    demo = Demo(env, {service: f"http://127.0.0.1:{port}" for service, port in SERVICES.items()})
     for loader in DEMO_LOADERS:
+        step = time.monotonic()
         loaded = loader(demo)
         for line in loaded.lines:
             print(line, flush=True)
-        facts.update(loaded.facts)
-    return facts
+        print(f"demo: {loader.__name__} took {time.monotonic() - step:.1f} s", flush=True)
+        demo.facts.update(loaded.facts)
+    print(f"demo: ready in {time.monotonic() - started:.1f} s", flush=True)
+    return demo.facts
 
 
 def _banner(env: dict[str, str], facts: dict[str, str]) -> str:
@@ -221,8 +166,10 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _interrupt)
 
     RUN_DIR.mkdir(exist_ok=True)
-    infra = LocalInfra(RUN_DIR / "infra", kafka_port=_port(9092), mongo_port=_port(27017))
-    print("starting Kafka (KRaft) and FerretDB …", flush=True)
+    infra = LocalInfra(
+        RUN_DIR / "infra", kafka_port=_port(9092), mongo_port=_port(27017), smtp_port=_port(2525)
+    )
+    print("starting Kafka (KRaft), FerretDB and the SMTP sink …", flush=True)
     infra.start()
     env = {
         **infra.env,
@@ -230,6 +177,10 @@ def main() -> int:
         "DEV_KEYS_DIR": str(RUN_DIR / "dev-keys"),
         "WEB_CONCURRENCY": "2",
         "LOG_LEVEL": "INFO",
+        # notifications: e-mail goes to the SMTP sink (SMTP_* from infra.env); List-Unsubscribe points at
+        # this machine's preferences API; subscriber webhooks may target receivers on this machine
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{SERVICES['notifications']}",
+        "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1,localhost",
     }
     supervisor = None
     code = 0

@@ -17,17 +17,26 @@ import pytest
 from shared.config import SERVICES
 from tests.support.harness import isolated_settings, topics_ready
 from tests.support.processes import ServiceProcesses
+from tests.support.smtp import Sink, smtp_sink
 
 HERE = Path(__file__).resolve().parent
 
 
 @pytest.fixture(scope="package")
-def running_system(servers, tmp_path_factory) -> Iterator[ServiceProcesses]:
+def mailbox(tmp_path_factory) -> Iterator[Sink]:
+    """The SMTP sink the system's notifications worker sends its e-mail to, as ``make run``'s does."""
+    with smtp_sink(tmp_path_factory.mktemp("e2e-mailbox")) as sink:
+        yield sink
+
+
+@pytest.fixture(scope="package")
+def running_system(servers, mailbox: Sink, tmp_path_factory) -> Iterator[ServiceProcesses]:
     isolation = f"e2e{uuid.uuid4().hex[:8]}"
     keys_dir = str(tmp_path_factory.mktemp("e2e-dev-keys"))
     settings = {service: isolated_settings(servers, isolation, keys_dir, service) for service in SERVICES}
     topics_ready(settings["intake"])
-    processes = ServiceProcesses(settings, tmp_path_factory.mktemp("e2e-logs")).start()
+    smtp = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mailbox.port), "SMTP_TLS": "none"}
+    processes = ServiceProcesses(settings, tmp_path_factory.mktemp("e2e-logs"), extra_env=smtp).start()
     try:
         yield processes
     finally:

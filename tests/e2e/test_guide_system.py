@@ -4,6 +4,7 @@ for what the HTTP server refuses itself, worker readiness, the import's limit an
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -16,10 +17,18 @@ import threading
 import pytest
 import requests
 
-from deploy.local.stack import Demo, existing_program, load_intake_demo
+from deploy.local.demo import (
+    Demo,
+    existing_program,
+    load_feedback_demo,
+    load_intake_demo,
+    load_pairings_demo,
+)
 from deploy.local.supervisor import Program, Supervisor
+from services.notifications.domain.delivery import email_message_id
 from shared.auth import dev_token
 from shared.config import SERVICES
+from shared.demo import generate_organisation
 from shared.runtime import LIMIT_REQUEST_FIELDS, LIMIT_REQUEST_LINE
 from tests.support.chromium import rendered_dom
 from tests.support.harness import topics_ready, wait_for
@@ -110,18 +119,87 @@ def test_the_import_template_imports_as_it_is_and_an_oversized_import_states_its
     assert "20971520 bytes (20 MiB)" in refused.json()["detail"]
 
 
-def test_make_run_loads_its_demo_program_once_and_reuses_it_on_the_next_start(system):
+def _deliveries(admin: requests.Session, url: str, program_id: str) -> list[dict]:
+    items, cursor = [], None
+    while True:
+        params = {"program_id": program_id, "channel": "email", "limit": 200, "cursor": cursor}
+        page = admin.get(f"{url}/v1/deliveries", params=params, timeout=10).json()
+        items += page["items"]
+        if not (cursor := page["next_cursor"]):
+            return items
+
+
+def test_make_run_demo_mails_its_pairs_fills_the_outcome_report_and_a_second_start_adds_nothing(
+    system, mailbox
+):
     settings = system.settings["intake"]
-    env = {"DEV_KEYS_DIR": settings.dev_keys_dir}
-    demo = Demo(env, system.api_url("intake"))
-    first = load_intake_demo(demo, employees=80, leaders=3, juniors=4)
-    again = load_intake_demo(demo, employees=80, leaders=3, juniors=4)
-    assert again.program_id == first.program_id
-    assert "reused" in again.lines[0]
-    session = demo.session("admin")
-    listed = session.get(f"{demo.intake_url}/v1/programs", params={"page_size": 100}, timeout=10).json()
+    demo = Demo({"DEV_KEYS_DIR": settings.dev_keys_dir}, {s: system.api_url(s) for s in SERVICES})
+    small = functools.partial(load_intake_demo, employees=80, leaders=3, juniors=8)
+
+    def start() -> dict[str, str]:
+        demo.facts = {}
+        for loader in (small, load_pairings_demo, load_feedback_demo):
+            demo.facts.update(loader(demo).facts)
+        return demo.facts
+
+    first = start()
+    program_id = first["program"]
+    admin = demo.session("admin")
+    pairings = admin.get(
+        f"{demo.api('matching')}/pairings", params={"program_id": program_id, "page_size": 200}, timeout=10
+    ).json()["items"]
+    assert pairings and {p["state"] for p in pairings} == {"active"}
+
+    report_url = f"{demo.api('feedback')}/programs/{program_id}/outcomes"
+    report = wait_for(
+        lambda: (r := admin.get(report_url, timeout=10).json())["pairs"]["active"] == len(pairings) and r,
+        timeout_s=60,
+    )
+    assert first["report"] == f"{system.api_url('feedback')}/v1/programs/{program_id}/outcomes"
+    assert report["goals"]["set"] == 2 * len(pairings) and report["goals"]["achieved"] >= 1
+    assert report["check_ins"]["total"] == 2 * len(pairings)
+    assert report["insights"] == {**report["insights"], "raised": 1, "acknowledged": 1, "acted_upon": 1}
+    (pulse,) = report["pulse"]
+    assert pulse["released"] and pulse["responses"] >= pulse["k"] == 5
+
+    # Each side of each published pairing got its "you have a match" e-mail in the sink, once.
+    organisation = generate_organisation(seed=7, employees=80)
+    people = {p[f"{side}_employee_id"] for p in pairings for side in ("leader", "junior")}
+    notifications = system.api_url("notifications")
+
+    def published_mails() -> list[dict]:
+        found = _deliveries(admin, notifications, program_id)
+        mails = [d for d in found if d["template"] == "pairing_published" and d["status"] == "sent"]
+        return mails if len(mails) == len(people) else []
+
+    mails = wait_for(published_mails, timeout_s=60)
+    assert {m["recipient"] for m in mails} == people
+    index = mailbox.index()
+    for mail in mails:
+        message_id = email_message_id(mail["message_id"])
+        stored = [entry for entry in index if entry["message_id"] == message_id]
+        assert len(stored) == 1, (mail, stored)
+        assert stored[0]["to"] == [organisation.contact_of(mail["recipient"])["email"]]
+
+    # A second start finds every step done: nothing is created, published, answered or sent again.
+    before = (len(_deliveries(admin, notifications, program_id)), len(mailbox.index()))
+    again = start()
+    assert again["program"] == program_id
+    listed = admin.get(f"{demo.api('intake')}/programs", params={"page_size": 100}, timeout=10).json()
     assert [p["name"] for p in listed["items"]].count("Global Reverse Mentoring 2027") == 1
-    assert existing_program(session, f"{demo.intake_url}/v1", "no such program") is None
+    assert existing_program(admin, demo.api("intake"), "no such program") is None
+    assert (
+        admin.get(
+            f"{demo.api('matching')}/pairings",
+            params={"program_id": program_id, "page_size": 200},
+            timeout=10,
+        ).json()["items"]
+        == pairings
+    )
+    assert admin.get(report_url, timeout=10).json() == report
+    pulses = admin.get(f"{demo.api('feedback')}/programs/{program_id}/pulses", timeout=10).json()["items"]
+    assert len(pulses) == 1
+    assert (len(_deliveries(admin, notifications, program_id)), len(mailbox.index())) == before
 
 
 def test_make_run_names_a_killed_worker_with_its_exit_code_and_restarts_it(settings_for, tmp_path):

@@ -34,6 +34,7 @@ class ServiceProcesses:
     api_ports: dict[str, int] = field(default_factory=dict)
     worker_ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)  # for every process, e.g. the SMTP sink's
 
     @property
     def names(self) -> list[str]:
@@ -52,6 +53,7 @@ class ServiceProcesses:
             "LOG_LEVEL": "WARNING",
             "WEB_CONCURRENCY": "2",
             "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
         }
 
     def _spawn(self, name: str) -> None:
