@@ -3,6 +3,7 @@ assertions (memory in tests/unit/notifications, FerretDB in tests/integration/no
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -97,8 +98,35 @@ class DeliveryLogContract:
         log.plan(mine, [NotificationDelivered("L1", mine.outcome())])
         log.plan(theirs, [NotificationDelivered("J1", theirs.outcome())])
         assert log.scrub("p-L1") == 1
-        scrubbed = log.get("e1:L1:email").delivery.message
-        assert (scrubbed.subject, scrubbed.text, scrubbed.html, scrubbed.address) == (None, None, None, None)
-        assert scrubbed.channel == "email" and scrubbed.recipient == "L1"
+        assert log.get("e1:L1:email") is None  # the id named the person
+        [scrubbed] = [
+            d for d in log.search({"cause_event_id": "e1"}, None, 10) if d.message_id != "e1:J1:email"
+        ]
+        message = scrubbed.message
+        assert (message.subject, message.text, message.html, message.address) == (None, None, None, None)
+        assert (message.recipient, message.participant_id) == ("erased", None)
+        assert message.channel == "email" and scrubbed.message_id.startswith("erased:")
         assert log.get("e1:J1:email").delivery.message.address == "j1@example.com"
         assert [e.subject for e in log.pending()] == ["J1"]
+        assert log.scrub("p-L1") == 0  # a replayed erasure finds nothing left
+
+    def test_scrubbing_a_whole_person_covers_every_participation_and_redacts_quotes_of_them(self, log):
+        mine = planned("e1", "L1")
+        other = planned("enrolment:p-L9", "L1")
+        other = replace(
+            other, message=replace(other.message, participant_id="p-L9"), error="550 l1@example.com"
+        )
+        theirs = planned("e1", "J1")
+        quoting = {"subject": "Paired with Lea & Co", "text": "Lea & Co, l1@example.com"}
+        theirs = replace(theirs, message=replace(theirs.message, html="<p>Lea &amp; Co</p>", **quoting))
+        for delivery in (mine, other, theirs):
+            log.plan(delivery)
+        assert log.scrub("p-L1", "L1", ["Lea & Co", "l1@example.com"], "[erased]") == 2
+        kept = log.search({}, None, 10)
+        assert len(kept) == 3 and sorted(d.message.recipient for d in kept) == ["J1", "erased", "erased"]
+        text = repr([d.record() for d in kept])
+        assert "L1" not in text and "Lea" not in text and "l1@example.com" not in text
+        partner = log.get("e1:J1:email").delivery.message
+        assert partner.subject == "Paired with [erased]" and partner.text == "[erased], [erased]"
+        assert partner.html == "<p>[erased]</p>"
+        assert {d.status for d in kept} == {"planned"}  # counts by channel and status survive

@@ -148,8 +148,8 @@ def forget_participant(command: ForgetParticipant, uow: NotificationsUnitOfWork)
     if recipient:
         uow.schedule.cancel("recipient", recipient)
         uow.preferences.delete(recipient)
-    uow.deliveries.scrub(participant_id)
     words = [w for w in (contact.get("display_name"), contact.get("email")) if w]
+    uow.deliveries.scrub(participant_id, recipient, words, REDACTED)
     uow.inbox.redact(words, REDACTED)
     uow.digests.redact(words, REDACTED)
     log.info("participant erased from notifications (whole person: %s)", whole_person)

@@ -192,8 +192,10 @@ def test_erasure_removes_the_persons_preferences_inbox_held_digests_and_schedule
     assert world.inbox("E-LEAD") == []
     assert all(i.payload.get("recipient") != "E-LEAD" for i in _all_items(world))
     assert world.uow.tombstones.erased("L1") and not world.uow.tombstones.erased("J1")
-    scrubbed = [d for d in world.deliveries() if d.message.participant_id == "L1"]
+    scrubbed = world.deliveries(recipient="erased")
     assert scrubbed and all(d.message.address is None and not d.message.text for d in scrubbed)
+    kept = repr([d.record() for d in world.uow.deliveries.search({}, None, 1000)])
+    assert "L1" not in kept and "E-LEAD" not in kept and "Lea Leader" not in kept
 
 
 def _all_items(world):
