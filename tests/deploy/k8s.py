@@ -23,10 +23,14 @@ import yaml
 from deploy.local.infra import cache_dir
 from deploy.local.k8s import build
 from deploy.local.k8s.cluster import LocalCluster
+from deploy.local.k8s.lifetime import die_with_parent
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD_LOG = cache_dir() / f"k8s-{build.KUBERNETES_VERSION}" / "build.log"
 CLUSTER_FIXTURE = "cluster"
+# a cold build on a busy two-core machine took 30 min here; the tests on the cluster time only their own
+# bodies (timeout func_only), so this is the one limit on waiting for it
+BUILD_TIMEOUT_S = 3600
 # what the namespaces of the tests enforce, as a platform team would label them
 POD_SECURITY_LABELS = {
     f"pod-security.kubernetes.io/{mode}{suffix}": value
@@ -52,7 +56,8 @@ class BackgroundBuild:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                start_new_session=True,
+                start_new_session=True,  # Ctrl-C is pytest's to handle: stop() ends the whole group
+                preexec_fn=die_with_parent,  # and a killed pytest ends the build
             )
 
     def wait(self) -> None:
@@ -60,7 +65,13 @@ class BackgroundBuild:
         if self.proc is None:
             self.start()
         if self.proc is not None:
-            code = self.proc.wait()
+            try:
+                code = self.proc.wait(timeout=BUILD_TIMEOUT_S)
+            except subprocess.TimeoutExpired as exc:
+                self.stop()
+                raise RuntimeError(
+                    f"the control plane build took over {BUILD_TIMEOUT_S} s:\n{_tail(BUILD_LOG)}"
+                ) from exc
             if code != 0:
                 raise RuntimeError(f"building the control plane failed ({code}):\n{_tail(BUILD_LOG)}")
         if not build.installed():

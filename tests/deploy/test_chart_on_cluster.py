@@ -18,7 +18,8 @@ from deploy.local.k8s.cluster import LocalCluster
 from tests.deploy.conftest import CHART, CI_VALUES
 from tests.deploy.k8s import Helm, Namespace, documents, wait_until, warnings_of
 
-pytestmark = pytest.mark.timeout(900)
+# the body only: waiting for the control plane's build has its own limit (tests/deploy/k8s.py)
+pytestmark = pytest.mark.timeout(600, func_only=True)
 
 PRODUCTION = CHART / "ci" / "production-values.yaml"
 DEFAULT = CHART / "ci" / "default-values.yaml"

@@ -22,7 +22,8 @@ from tests.deploy.test_chart_on_cluster import (
     env_value,
 )
 
-pytestmark = pytest.mark.timeout(900)
+# the body only: waiting for the control plane's build has its own limit (tests/deploy/k8s.py)
+pytestmark = pytest.mark.timeout(600, func_only=True)
 
 RELEASE = "mentoring"
 WAIT = ("--wait", "--timeout", "3m")

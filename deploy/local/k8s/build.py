@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deploy.local.infra import InfraError, _digest, _file_lock, _go, _stamp_ok, cache_dir
+from deploy.local.k8s.lifetime import die_with_parent
 
 HERE = Path(__file__).resolve().parent
 
@@ -108,7 +109,15 @@ class GoModule:
             cmd += list(self.commands)
             log(f"building {self.name}: {' '.join(cmd)}")
             try:
-                proc = subprocess.run(cmd, cwd=self.source, env=env, capture_output=True, text=True)
+                proc = subprocess.run(
+                    cmd,
+                    cwd=self.source,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                    preexec_fn=die_with_parent,
+                )
                 if proc.returncode != 0:
                     output = (proc.stdout + proc.stderr).strip()[-6000:]
                     raise InfraError(f"building {self.name} failed (exit {proc.returncode}):\n{output}")

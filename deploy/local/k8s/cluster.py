@@ -14,7 +14,6 @@ Only the pids this object started (recorded in ``<run_dir>/<component>.pid``) ar
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import http.client
 import json
 import os
@@ -26,6 +25,7 @@ from pathlib import Path
 
 from deploy.local.infra import HOST, InfraError, _tail, free_ports
 from deploy.local.k8s import build
+from deploy.local.k8s.lifetime import die_with_parent
 from deploy.local.k8s.pki import API_SERVER_NAMES, LocalPKI, kubeconfig
 
 SERVICE_CIDR = "10.96.0.0/16"
@@ -37,15 +37,6 @@ NODES = ("kwok-node-a", "kwok-node-b", "kwok-node-c")
 KWOK_NODE_ANNOTATION = "kwok.x-k8s.io/node"
 # started in this order, stopped in reverse
 COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """In the child before exec: get SIGTERM when the thread that started it ends, even by SIGKILL of the
-    process, so a killed test run leaves no control plane behind (Linux; elsewhere stop() is the only
-    cleanup). Start a cluster from a thread that outlives it (the main thread)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class LocalCluster:
@@ -239,7 +230,7 @@ class LocalCluster:
                 stdin=subprocess.DEVNULL,
                 cwd=self.run_dir,
                 env={**os.environ, **(env or {})},
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         self._procs[name] = proc
         (self.run_dir / f"{name}.pid").write_text(f"{proc.pid}\n")
