@@ -47,7 +47,7 @@ def test_a_planned_email_reaches_the_smtp_server_as_multipart_with_its_message_i
     assert mail["List-Unsubscribe"].strip() == (
         "<http://notifications.test/v1/me/preferences?category=pairing&channel=email>"
     )
-    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert mail["List-Unsubscribe-Post"] is None  # pairing mail is mandatory: no one-click (RFC 8058)
     [outcome] = read_topic(settings, settings.topic(NOTIFICATIONS), expected=1)
     assert NotificationDelivered.type.encode() in outcome.value
 

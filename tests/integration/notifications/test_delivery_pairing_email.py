@@ -1,18 +1,26 @@
 """A real pairing.published on Kafka becomes an e-mail at the local SMTP sink: the junior's in French with
 why the two were matched (the pairing's strongest component scores in words), multipart text + HTML, a
-Message-ID derived from the event and recipient, and List-Unsubscribe."""
+Message-ID derived from the event and recipient, and List-Unsubscribe; a reminder's one-click link
+(RFC 8058), read at the sink, unsubscribes its recipient."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from deploy.local.smtp_sink import read_message
+from services.notifications.app import create_app
 from services.notifications.domain.delivery import email_message_id
 from services.notifications.domain.message import message_id_of
+from services.notifications.service.deliver import plan_delivery
+from services.notifications.store.uow import MongoNotificationsUnitOfWork
 from services.notifications.worker import build_worker
 from shared.contracts.types import PairingPublished
+from shared.mongo import database_for
 from tests.integration.notifications.test_inbox_people import publish
-from tests.support.harness import running, topics_ready, wait_for
+from tests.integration.notifications.test_unsubscribe import keys  # noqa: F401 (fixture)
+from tests.support.harness import bearer, running, topics_ready, wait_for
 from tests.support.notification_people import JUNIOR_CONTACT, cast, envelope, pairing
-from tests.support.smtp import delivery_config, smtp_sink
+from tests.support.smtp import delivery_config, email, smtp_sink
 
 COMPONENTS = {"topic_fit": 0.9, "availability": 0.7, "language": 0.4, "diversity": 0.0}
 
@@ -50,3 +58,30 @@ def test_a_published_pairing_reaches_the_junior_at_the_sink_in_french_with_why_t
     assert mail["List-Unsubscribe"].strip() == (
         "<http://notifications.test/v1/me/preferences?category=pairing&channel=email>"
     )
+
+
+def test_a_reminder_carries_a_one_click_link_that_unsubscribes_its_recipient_from_reminder_mail(
+    settings_for,
+    tmp_path,
+    keys,  # noqa: F811
+):
+    secret = keys.secret
+    settings = settings_for("notifications")
+    topics_ready(settings)
+    db = database_for(settings)
+    reminder = replace(email("evt-reminder", "E-JUN"), category="reminders", template="checkin_due")
+    with smtp_sink(tmp_path / "mailbox") as sink:
+        config = replace(delivery_config(sink), unsubscribe_secret=secret)
+        plan_delivery(MongoNotificationsUnitOfWork(db), reminder)
+        with running(build_worker(settings, config), settings):
+            [entry] = wait_for(sink.index, timeout_s=30)
+        mail = read_message(sink.directory, entry)
+
+    link = mail["List-Unsubscribe"].strip().strip("<>")
+    assert link.startswith("http://notifications.test/v1/unsubscribe?token=")
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    client = create_app(settings).test_client()
+    path = link.removeprefix("http://notifications.test")
+    assert client.post(path, data={"List-Unsubscribe": "One-Click"}).get_json()["unsubscribed"] is True
+    mine = client.get("/v1/me/preferences", headers=bearer(settings, "E-JUN", "participant")).get_json()
+    assert mine["channels"]["reminders"] == ["in_app"]
