@@ -196,6 +196,7 @@ def main() -> int:
     parser.add_argument("--poll-items", type=int, default=100_000)
     parser.add_argument("--polls", type=int, default=20)
     parser.add_argument("--out", default=str(RESULTS / "notifications.json"))
+    parser.add_argument("--profile", help="a directory: run the worker under cProfile, one file per thread")
     args = parser.parse_args()
 
     from bench.intake_bench import infrastructure
@@ -231,9 +232,10 @@ def main() -> int:
             "DEV_KEYS_DIR": str(Path(tmp) / "keys"),
         }
         publisher = EventPublisher(settings)
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "services.notifications", "worker"], env=worker_env, start_new_session=True
-        )
+        command = ["-m", "services.notifications", "worker"]
+        if args.profile:
+            command = ["-m", "bench.profiled_worker", "notifications", str(Path(args.profile).resolve())]
+        worker = subprocess.Popen([sys.executable, *command], env=worker_env, start_new_session=True)
         result: dict = {}
         try:
             _contacts(publisher, settings)

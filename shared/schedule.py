@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import contextlib
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from pymongo.collection import Collection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 SEPARATOR = "|"
+DUPLICATE_KEY = 11000
 LAST_ID = "\U0010ffff"
 
 
@@ -50,11 +52,21 @@ class ScheduledWork(Protocol):
     ) -> bool:
         """Store an item; False if the same item is already scheduled for the same time (idempotent)."""
 
+    def schedule_many(
+        self, items: Sequence[DueItem], owner: str | None = None, lease_until: datetime | None = None
+    ) -> list[DueItem]:
+        """Store many items (``due_item``) in one write; returns those that were new. With ``owner``
+        they are stored already claimed until ``lease_until``: the caller runs them at once itself, and
+        should it die first they are claimed again when the lease runs out, like any claimed item."""
+
     def claim_due(self, now: datetime, owner: str, limit: int, lease: timedelta) -> list[DueItem]:
         """Claim up to ``limit`` items due at ``now`` that nobody holds (or whose lease ran out)."""
 
     def done(self, item: DueItem) -> bool:
         """The claimed item's work is durable: remove it (False if another poller took it over)."""
+
+    def done_many(self, items: Sequence[DueItem]) -> int:
+        """``done`` for many claimed items in one write; how many were removed."""
 
     def retry(self, item: DueItem, due_at: datetime, payload: dict[str, Any] | None = None) -> DueItem:
         """Schedule the claimed item's next attempt at ``due_at`` and remove this one."""
@@ -65,7 +77,15 @@ class ScheduledWork(Protocol):
     def count(self) -> int: ...
 
 
-def _document(item_id: str, kind: str, due_at: datetime, payload: dict[str, Any], attempt: int) -> dict:
+def _document(
+    item_id: str,
+    kind: str,
+    due_at: datetime,
+    payload: dict[str, Any],
+    attempt: int,
+    owner: str | None = None,
+    lease_until: datetime | None = None,
+) -> dict:
     return {
         "_id": slot_of(due_at, item_id),
         "item_id": item_id,
@@ -73,9 +93,21 @@ def _document(item_id: str, kind: str, due_at: datetime, payload: dict[str, Any]
         "due_at": due_at,
         "payload": payload,
         "attempt": attempt,
-        "owner": None,
-        "lease_until": None,
+        "owner": owner,
+        "lease_until": lease_until,
     }
+
+
+def due_item(item_id: str, kind: str, due_at: datetime, payload: dict[str, Any], attempt: int = 0) -> DueItem:
+    """An item to pass to ``schedule_many``."""
+    return DueItem(slot_of(due_at, item_id), item_id, kind, due_at, payload, attempt)
+
+
+def _claimed(items: Sequence[DueItem], owner: str | None, lease_until: datetime | None) -> list[dict]:
+    return [
+        _document(i.item_id, i.kind, i.due_at, i.payload, i.attempt, owner, lease_until if owner else None)
+        for i in items
+    ]
 
 
 def _item(document: dict[str, Any]) -> DueItem:
@@ -113,6 +145,22 @@ class MongoScheduledWork:
             return False
         return True
 
+    def schedule_many(
+        self, items: Sequence[DueItem], owner: str | None = None, lease_until: datetime | None = None
+    ) -> list[DueItem]:
+        documents = list({d["_id"]: d for d in _claimed(items, owner, lease_until)}.values())
+        if not documents:
+            return []
+        refused: set[int] = set()
+        try:
+            self.collection.insert_many(documents, ordered=False)
+        except BulkWriteError as error:
+            for write_error in error.details.get("writeErrors", []):
+                if write_error.get("code") != DUPLICATE_KEY:
+                    raise
+                refused.add(write_error["index"])
+        return [_item(d) for n, d in enumerate(documents) if n not in refused]
+
     def claim_due(self, now: datetime, owner: str, limit: int, lease: timedelta) -> list[DueItem]:
         due = {"_id": {"$lte": slot_of(now, LAST_ID)}}
         free = {"$or": [{"owner": None}, {"lease_until": {"$lte": now}}]}
@@ -135,6 +183,17 @@ class MongoScheduledWork:
 
     def done(self, item: DueItem) -> bool:
         return self.collection.delete_one({"_id": item.slot, "owner": item.owner}).deleted_count == 1
+
+    def done_many(self, items: Sequence[DueItem]) -> int:
+        by_owner: dict[str | None, list[str]] = {}
+        for item in items:
+            by_owner.setdefault(item.owner, []).append(item.slot)
+        removed = 0
+        for owner, slots in by_owner.items():
+            for start in range(0, len(slots), 500):  # FerretDB serves an _id $in of <= 1,000 from its index
+                chunk = {"_id": {"$in": slots[start : start + 500]}, "owner": owner}
+                removed += self.collection.delete_many(chunk).deleted_count
+        return removed
 
     def retry(self, item: DueItem, due_at: datetime, payload: dict[str, Any] | None = None) -> DueItem:
         document = _document(item.item_id, item.kind, due_at, payload or item.payload, item.attempt + 1)
@@ -165,6 +224,16 @@ class MemoryScheduledWork:
         self.documents[document["_id"]] = document
         return True
 
+    def schedule_many(
+        self, items: Sequence[DueItem], owner: str | None = None, lease_until: datetime | None = None
+    ) -> list[DueItem]:
+        stored = []
+        for document in _claimed(items, owner, lease_until):
+            if document["_id"] not in self.documents:
+                self.documents[document["_id"]] = copy.deepcopy(document)
+                stored.append(_item(copy.deepcopy(document)))
+        return stored
+
     def claim_due(self, now: datetime, owner: str, limit: int, lease: timedelta) -> list[DueItem]:
         bound = slot_of(now, LAST_ID)
         claimed = []
@@ -184,6 +253,9 @@ class MemoryScheduledWork:
             return False
         del self.documents[item.slot]
         return True
+
+    def done_many(self, items: Sequence[DueItem]) -> int:
+        return sum(self.done(item) for item in items)
 
     def retry(self, item: DueItem, due_at: datetime, payload: dict[str, Any] | None = None) -> DueItem:
         document = _document(

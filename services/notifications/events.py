@@ -12,12 +12,13 @@ from collections.abc import Callable
 from services.notifications.config import DeliveryConfig
 from services.notifications.domain.routing import knows
 from services.notifications.service.notify import RecordNotifications, note_unknown
+from services.notifications.service.notify_batch import RecordNotificationsBatch
 from services.notifications.service.people import ProjectContact, ProjectParticipant, ProjectProgram
 from services.notifications.service.webhooks import SUBSCRIBABLE, FanOutWebhooks, ForgetWebhookRecipient
 from shared.bus import MessageBus
 from shared.contracts import CONSUMER_GROUPS
 from shared.contracts import types as t
-from shared.events.consumer import Handler, HandlerKey
+from shared.events.consumer import BatchHandler, Handler, HandlerKey
 from shared.events.envelope import Event
 from shared.events.registry import REGISTRY
 from shared.messages import Command, ForgetParticipant, PublishedEvent
@@ -81,9 +82,23 @@ def consumed_types() -> list[type[PublishedEvent]]:
     ]
 
 
+def batched(kind: type[PublishedEvent]) -> bool:
+    """Types recorded a polled run at a time: those that only tell people (no projection to write first)."""
+    return knows(kind) and kind not in PROJECTIONS
+
+
 def handlers(bus: MessageBus, base_url: str | None = None) -> dict[HandlerKey, Handler]:
-    """A handler for every type on the consumed topics (links in messages start at ``base_url``)."""
+    """A handler for every type on the consumed topics (links in messages start at ``base_url``); the
+    types that only tell people share one batch handler, so a polled run of them is recorded at once."""
     base = base_url or DeliveryConfig.from_env().public_base_url
+    kinds = {kind.type: kind for kind in consumed_types()}
+
+    def handle_many(events: list[Event]) -> None:
+        commands = tuple(c for e in events for c in commands_for(kinds[e.type], e, base))
+        if commands:  # RecordNotifications and FanOutWebhooks (batched types have no projection)
+            bus.handle(RecordNotificationsBatch(commands))
+
+    batch = BatchHandler(handle_many)
 
     def handler_for(kind: type[PublishedEvent]) -> Handler:
         def handle(event: Event) -> None:
@@ -95,4 +110,4 @@ def handlers(bus: MessageBus, base_url: str | None = None) -> dict[HandlerKey, H
 
         return handle
 
-    return {kind: handler_for(kind) for kind in consumed_types()}
+    return {kind: batch if batched(kind) else handler_for(kind) for kind in consumed_types()}

@@ -45,7 +45,8 @@ def build_worker(settings: Settings, config: DeliveryConfig | None = None) -> Wo
 
     def handlers(db, _publisher):
         uow = MongoNotificationsUnitOfWork(db)
-        uow.schedule = WakingSchedule(uow.schedule, scheduler.wake, uow.clock)  # due now: send now
+        # due now: sent now (handed to the scheduler already claimed, no poll)
+        uow.schedule = WakingSchedule(uow.schedule, scheduler.wake, uow.clock, scheduler)
         return events.handlers(build_bus(uow))
 
     parts = build_service_worker(

@@ -73,6 +73,22 @@ class DeliveryLogContract:
         ]
         assert pending[0].source == "/services/notifications"
 
+    def test_many_are_planned_read_and_saved_in_one_call_each_and_a_repeat_or_stale_one_is_named(self, log):
+        first, second = planned("e1"), planned("e2")
+        log.plan(first)
+        assert log.plan_many([(first, []), (second, [])]) == {"e1:L1:email"}, "planned before"
+        loaded = log.get_many(["e1:L1:email", "e2:L1:email", "nope"])
+        assert {key: value.version for key, value in loaded.items()} == {"e1:L1:email": 1, "e2:L1:email": 1}
+        assert loaded["e2:L1:email"].delivery == second
+        log.save(first.sending(START), 1)
+        sent = second.sending(START).sent(START)
+        stale = log.save_many(
+            [(first.sending(START), 1, []), (sent, 1, [NotificationDelivered("L1", sent.outcome())])]
+        )
+        assert stale == {"e1:L1:email"}
+        assert log.get("e2:L1:email") == (sent, 2)
+        assert [e.subject for e in log.pending()] == ["L1"]
+
     def test_a_search_filters_by_every_given_field_newest_first_after_a_cursor(self, log):
         for minute, cause in enumerate(("e1", "e2", "e3")):
             log.plan(planned(cause, minute=minute))

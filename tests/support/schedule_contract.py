@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from shared.schedule import due_item
+
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
 
@@ -73,3 +75,25 @@ class ScheduledWorkContract:
         work.schedule("b1", "reminder", NOW, {"recipient": "p-b"})
         assert work.cancel("recipient", "p-a") == 2
         assert [i.item_id for i in work.claim_due(NOW + timedelta(days=2), "p", 10, LEASE)] == ["b1"]
+
+    def test_scheduling_many_stores_each_new_item_once_in_one_call(self, work):
+        work.schedule("old", "reminder", NOW, {})
+        items = [due_item("old", "reminder", NOW, {}), due_item("new", "reminder", NOW, {"n": 1})]
+        stored = work.schedule_many(items)
+        assert [(i.item_id, i.payload, i.owner) for i in stored] == [("new", {"n": 1}, None)]
+        assert work.count() == 2
+
+    def test_items_scheduled_as_claimed_are_left_alone_until_their_lease_runs_out(self, work):
+        stored = work.schedule_many([due_item("x", "delivery", NOW, {})], "sender-1", NOW + LEASE)
+        assert [i.owner for i in stored] == ["sender-1"]
+        assert work.claim_due(NOW + timedelta(seconds=5), "poller-2", 10, LEASE) == []
+        again = work.claim_due(NOW + LEASE + timedelta(seconds=1), "poller-2", 10, LEASE)
+        assert [i.item_id for i in again] == ["x"], "the sender died: the item is claimed again"
+        assert work.done_many(stored) == 0, "the first owner lost the item when its lease ran out"
+
+    def test_done_many_removes_the_claimed_items_in_one_call(self, work):
+        for n in range(3):
+            work.schedule(f"i{n}", "reminder", NOW, {})
+        claimed = work.claim_due(NOW, "poller-1", 10, LEASE)
+        assert work.done_many(claimed[:2]) == 2
+        assert work.count() == 1

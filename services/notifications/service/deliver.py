@@ -10,12 +10,14 @@ next attempt scheduled with backoff. The channels reach this module through ``Di
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from services.notifications.channels.base import Channel
 from services.notifications.domain.delivery import (
+    SENDING,
     SENT,
     UNKNOWN_OUTCOME,
     Delivery,
@@ -27,12 +29,14 @@ from services.notifications.domain.message import Message
 from services.notifications.metrics import DELIVERED, DELIVERY_LATENCY, FAILED, NOTIFICATIONS_DELIVERED
 from services.notifications.store.uow import NotificationsUnitOfWork
 from shared.contracts.types import NotificationDelivered, NotificationFailed
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, NotFound, StaleWrite
 from shared.messages import Command, DomainEvent
 from shared.schedule import DueItem
 
 log = logging.getLogger(__name__)
 KIND = "delivery"
+# In a delivery item's payload: the delivery was planned with this attempt's intent ("sending") written.
+INTENT_WRITTEN = "intent_written"
 
 
 @dataclass(frozen=True)
@@ -74,8 +78,11 @@ def plan_delivery(uow: NotificationsUnitOfWork, message: Message, caused_at: dat
 
 def _finish(dispatch: Dispatch, delivery: Delivery, version: int) -> None:
     """Write a final outcome with its event, and count it."""
-    kind = NotificationDelivered if delivery.status == SENT else NotificationFailed
-    dispatch.uow.deliveries.save(delivery, version, [kind(delivery.message.recipient, delivery.outcome())])
+    dispatch.uow.deliveries.save(delivery, version, [_outcome_event(delivery)])
+    _count(delivery)
+
+
+def _count(delivery: Delivery) -> None:
     channel = delivery.message.channel
     NOTIFICATIONS_DELIVERED.labels(channel, DELIVERED if delivery.status == SENT else FAILED).inc()
     if delivery.status == SENT and delivery.caused_at and delivery.sent_at:
@@ -114,6 +121,88 @@ def fire_delivery(item: DueItem, dispatch: Dispatch) -> datetime | None:
         return _after_failure(dispatch, delivery, version, error.reason, permanent=error.permanent)
     _finish(dispatch, delivery.sent(uow.clock()), version)
     return None
+
+
+# Runs ``send(item, dispatch)`` for each item on the sending threads, each with its own dispatch (channels).
+Parallel = Callable[[Callable[[Any, "Dispatch"], Any], Sequence[Any]], list[Any]]
+
+
+def fire_deliveries(
+    items: Sequence[DueItem], dispatch: Dispatch, parallel: Parallel, handed: frozenset[str] = frozenset()
+) -> dict[str, datetime | None]:
+    """``fire_delivery`` for a batch: one read of the deliveries, one write of the intents, the channel
+    sends on the sending threads, one write of the outcomes (with their events). Returns, per item slot,
+    None (finished) or when to try again; an item left out (its delivery changed meanwhile) is the
+    caller's to fire on its own. ``handed``: slots handed over by the planner in this process right
+    after planning; those planned with their intent written (``INTENT_WRITTEN``) are sent without
+    writing it again (an item claimed again after a crash writes a new intent as usual)."""
+    uow = dispatch.uow
+    loaded = uow.deliveries.get_many(item.payload["message_id"] for item in items)
+    now = uow.clock()
+    results: dict[str, datetime | None] = {}
+    finals: list[tuple[DueItem, Delivery, int]] = []
+    intents: list[tuple[DueItem, Delivery, int]] = []
+    written: list[tuple[DueItem, Delivery, int]] = []
+    for item in items:
+        found = loaded.get(item.payload["message_id"])
+        if found is None or found.delivery.final:
+            results[item.slot] = None  # erased, or finished by an earlier claim of the same delivery
+            continue
+        delivery, version = found
+        channel = dispatch.channels.get(delivery.message.channel)
+        if channel is None:
+            reason = f"channel {delivery.message.channel} is not configured"
+            finals.append((item, delivery.failed(reason, now), version))
+        elif _intent_written(item, delivery, handed):
+            written.append((item, delivery, version))
+        elif delivery.status == "sending" and not channel.idempotent:
+            finals.append((item, delivery.failed(UNKNOWN_OUTCOME, now), version))
+        else:
+            intents.append((item, delivery.sending(now), version))
+    stale = uow.deliveries.save_many([(d, v, ()) for _, d, v in intents])  # the intents, before any send
+    intents = [(item, d, v + 1) for item, d, v in intents if d.message_id not in stale] + written
+    for item, delivery, version, error in parallel(_send, intents):
+        if error is None:
+            finals.append((item, delivery.sent(uow.clock()), version))
+            continue
+        try:
+            results[item.slot] = _after_failure(
+                dispatch, delivery, version, error.reason, permanent=error.permanent
+            )
+        except StaleWrite:
+            continue  # changed meanwhile: left to the caller
+    saves = [(d, v, [_outcome_event(d)]) for _, d, v in finals]
+    stale = uow.deliveries.save_many(saves) if saves else set()
+    for item, delivery, _ in finals:
+        if delivery.message_id not in stale:
+            results[item.slot] = None
+            _count(delivery)
+    return results
+
+
+def _intent_written(item: DueItem, delivery: Delivery, handed: frozenset[str]) -> bool:
+    return (
+        item.slot in handed
+        and item.attempt == 0
+        and bool(item.payload.get(INTENT_WRITTEN))
+        and delivery.status == SENDING
+        and delivery.attempts == 1
+    )
+
+
+def _send(intent: tuple[DueItem, Delivery, int], dispatch: Dispatch) -> tuple:
+    """On a sending thread: the channel call; the error instead of raising it."""
+    item, delivery, version = intent
+    try:
+        dispatch.channels[delivery.message.channel].send(delivery)
+    except DeliveryError as error:
+        return item, delivery, version, error
+    return item, delivery, version, None
+
+
+def _outcome_event(delivery: Delivery):
+    kind = NotificationDelivered if delivery.status == SENT else NotificationFailed
+    return kind(delivery.message.recipient, delivery.outcome())
 
 
 def _after_failure(dispatch: Dispatch, delivery: Delivery, version: int, reason: str, *, permanent: bool):

@@ -211,20 +211,25 @@ def _tell(
     channels = [c for c in ("in_app", "email") if person.preferences.allows(route.category, c)]
     if person.email is None or person.recipient == HR_INBOX:
         channels = [c for c in channels if c != "email"]
+    rendered: rendering.Rendered | Exception | None = None  # the same for every channel: rendered once
     for channel in channels:
         message = _message(command, route, person, channel, now)
-        try:
-            rendered = rendering.render(
-                route.template, person.locale, _context(uow, route, person, program, command.base_url)
-            )
-        except (rendering.TemplateFailure, rendering.UnknownTemplate) as error:
-            log.error("template failure for %s: %s", message.message_id, error)
-            _fail(uow, message, str(error))
+        if rendered is None:
+            try:
+                rendered = rendering.render(
+                    route.template, person.locale, _context(uow, route, person, program, command.base_url)
+                )
+            except (rendering.TemplateFailure, rendering.UnknownTemplate) as error:
+                rendered = error
+        if isinstance(rendered, Exception):
+            log.error("template failure for %s: %s", message.message_id, rendered)
+            _fail(uow, message, str(rendered))
             continue
         html = rendered.html if channel == "email" else None
         message = replace(message, subject=rendered.subject, text=rendered.text, html=html)
         if channel == "in_app":
-            uow.inbox.add(message, now)
+            # keyed by the cause's time, so a redelivered cause (one by one or in a batch) finds it
+            uow.inbox.add(message, command.caused_at or now)
             plan_delivery(uow, message, command.caused_at)
         else:
             _email(uow, message, person, command.caused_at, command.base_url)

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from pymongo import DESCENDING
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 
 from services.notifications.domain.message import Message
 
 INBOX = "inbox"
 DIGEST_HELD = "digest_held"
 SEPARATOR = "|"
+DUPLICATE_KEY = 11000
 END = "\U0010ffff"
 
 
@@ -59,6 +61,11 @@ def inbox_item(message: Message, created: datetime) -> dict[str, Any]:
 class Inbox(Protocol):
     def add(self, message: Message, created: datetime) -> bool:
         """Keep an in-app message; False if the same message is already there."""
+
+    def add_many(self, messages: Sequence[tuple[Message, datetime]]) -> int:
+        """Many in one write, without ``add``'s look-up: an item is known by its key (recipient,
+        ``created``, message), so callers that pass the cause's time as ``created`` never store the same
+        message twice. How many were new."""
 
     def page(self, recipients: Iterable[str], before: str | None, limit: int) -> list[dict[str, Any]]:
         """Up to ``limit`` items of these inboxes, newest first, older than the cursor ``before``."""
@@ -128,6 +135,17 @@ class MongoInbox:
             return False
         self.collection.insert_one(item)
         return True
+
+    def add_many(self, messages: Sequence[tuple[Message, datetime]]) -> int:
+        items = list({item["_id"]: item for item in (inbox_item(m, c) for m, c in messages)}.values())
+        if not items:
+            return 0
+        try:
+            return len(self.collection.insert_many(items, ordered=False).inserted_ids)
+        except BulkWriteError as error:
+            if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
+                raise
+            return error.details.get("nInserted", 0)
 
     def page(self, recipients: Iterable[str], before: str | None, limit: int) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
@@ -240,6 +258,12 @@ class MemoryInbox(_MemoryRanges):
             return False
         self.documents[item["_id"]] = item
         return True
+
+    def add_many(self, messages: Sequence[tuple[Message, datetime]]) -> int:
+        new = {item["_id"]: item for item in (inbox_item(m, c) for m, c in messages)}
+        new = {key: item for key, item in new.items() if key not in self.documents}
+        self.documents.update(new)
+        return len(new)
 
     def page(self, recipients: Iterable[str], before: str | None, limit: int) -> list[dict[str, Any]]:
         found = [d for r in recipients for d in self.in_range(r, before)]

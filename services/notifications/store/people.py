@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -65,9 +66,14 @@ class Directory(Protocol):
     def forget(self, participant_id: str) -> None:
         """Erasure: the participant and their contact go; the employee's list no longer names them."""
 
+    def documents_of(self, collection: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Batch reads: the stored documents (storage fields included) of ``PROGRAMS``, ``PARTICIPANTS``,
+        ``CONTACTS`` or ``PEOPLE`` (``participant_ids`` per employee) with these ids, in one read."""
+
 
 class PreferenceStore(Protocol):
     def get(self, employee_id: str) -> dict[str, Any] | None: ...
+    def get_many(self, employee_ids: Iterable[str]) -> dict[str, dict[str, Any]]: ...
     def put(self, employee_id: str, record: dict[str, Any]) -> None: ...
     def delete(self, employee_id: str) -> None: ...
 
@@ -75,6 +81,17 @@ class PreferenceStore(Protocol):
 class Tombstones(Protocol):
     def bury(self, participant_id: str) -> None: ...
     def erased(self, participant_id: str) -> bool: ...
+    def erased_among(self, participant_ids: Iterable[str]) -> set[str]: ...
+
+
+def _by_id(collection: Any, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Documents by ``_id``, 500 ids a read (FerretDB serves an ``_id $in`` of <= 1,000 from its index)."""
+    wanted = sorted(set(ids))
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(wanted), 500):
+        for document in collection.find({"_id": {"$in": wanted[start : start + 500]}}):
+            found[document["_id"]] = document
+    return found
 
 
 def _latest_first(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -134,6 +151,9 @@ class MongoDirectory:
         documents = list(self.db[CONTACTS].find({"_id": {"$in": self._ids(employee_id)}}))
         return next((_visible(d, d["_id"]) for d in _latest_first(documents)), None)
 
+    def documents_of(self, collection: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        return _by_id(self.db[collection], ids)
+
     def forget(self, participant_id: str) -> None:
         document = self.db[PARTICIPANTS].find_one({"_id": participant_id}) or {}
         contact = self.db[CONTACTS].find_one({"_id": participant_id}) or {}
@@ -150,6 +170,10 @@ class MongoPreferences:
 
     def get(self, employee_id: str) -> dict[str, Any] | None:
         return self.collection.find_one({"_id": employee_id}, {"_id": 0})
+
+    def get_many(self, employee_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        found = _by_id(self.collection, employee_ids)
+        return {key: {k: v for k, v in document.items() if k != "_id"} for key, document in found.items()}
 
     def put(self, employee_id: str, record: dict[str, Any]) -> None:
         self.collection.replace_one({"_id": employee_id}, record, upsert=True)
@@ -169,6 +193,10 @@ class MongoTombstones:
 
     def erased(self, participant_id: str) -> bool:
         return self.collection.find_one({"_id": erased_key(participant_id)}) is not None
+
+    def erased_among(self, participant_ids: Iterable[str]) -> set[str]:
+        keys = {erased_key(participant_id): participant_id for participant_id in participant_ids}
+        return {keys[key] for key in _by_id(self.collection, keys)}
 
 
 class MemoryDirectory:
@@ -223,6 +251,13 @@ class MemoryDirectory:
     def contact_of_employee(self, employee_id: str) -> dict[str, Any] | None:
         return next(iter(self._latest(self.contacts, employee_id)), None)
 
+    def documents_of(self, collection: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        if collection == PEOPLE:
+            return {i: {"participant_ids": list(self.people[i])} for i in ids if i in self.people}
+        projection = {PROGRAMS: self.programs, PARTICIPANTS: self.participants, CONTACTS: self.contacts}
+        documents = projection[collection].documents
+        return {i: {**copy.deepcopy(documents[i]), "_id": i} for i in ids if i in documents}
+
     def forget(self, participant_id: str) -> None:
         self.participants.documents.pop(participant_id, None)
         self.contacts.documents.pop(participant_id, None)
@@ -240,6 +275,9 @@ class MemoryPreferences:
     def get(self, employee_id: str) -> dict[str, Any] | None:
         return copy.deepcopy(self.documents.get(employee_id))
 
+    def get_many(self, employee_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        return {i: copy.deepcopy(self.documents[i]) for i in employee_ids if i in self.documents}
+
     def put(self, employee_id: str, record: dict[str, Any]) -> None:
         self.documents[employee_id] = copy.deepcopy(record)
 
@@ -256,3 +294,6 @@ class MemoryTombstones:
 
     def erased(self, participant_id: str) -> bool:
         return erased_key(participant_id) in self.keys
+
+    def erased_among(self, participant_ids: Iterable[str]) -> set[str]:
+        return {participant_id for participant_id in participant_ids if self.erased(participant_id)}
