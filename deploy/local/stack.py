@@ -11,6 +11,7 @@ Extension points: ``DEMO_LOADERS`` (each loads one part of the demo and returns 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import sys
@@ -153,6 +154,15 @@ def _banner(env: dict[str, str], facts: dict[str, str]) -> str:
     )
 
 
+def _unsubscribe_secret() -> str:
+    """One-click unsubscribe links' key, kept in ``.run`` so the links in earlier demo mails keep working."""
+    path = RUN_DIR / "unsubscribe-secret"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def _interrupt(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
@@ -178,9 +188,11 @@ def main() -> int:
         "WEB_CONCURRENCY": "2",
         "LOG_LEVEL": "INFO",
         # notifications: e-mail goes to the SMTP sink (SMTP_* from infra.env); List-Unsubscribe points at
-        # this machine's preferences API; subscriber webhooks may target receivers on this machine
+        # this machine's API (one-click links signed with a local key); subscriber webhooks may target
+        # receivers on this machine
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{SERVICES['notifications']}",
         "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "UNSUBSCRIBE_SECRET": _unsubscribe_secret(),
     }
     supervisor = None
     code = 0
