@@ -17,13 +17,14 @@ import contextlib
 import http.client
 import json
 import os
+import shutil
 import signal
 import ssl
 import subprocess
 import time
 from pathlib import Path
 
-from deploy.local.infra import HOST, InfraError, _tail, free_ports
+from deploy.local.infra import HOST, InfraError, _proc_alive, _proc_cmdline, _tail, free_ports
 from deploy.local.k8s import build
 from deploy.local.k8s.lifetime import die_with_parent
 from deploy.local.k8s.pki import API_SERVER_NAMES, LocalPKI, kubeconfig
@@ -93,6 +94,10 @@ class LocalCluster:
                 f"control plane not built ({', '.join(missing)}): python -m deploy.local.k8s build"
             )
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        running = self._recorded_live_pids()
+        if running:
+            raise InfraError(f"a control plane already runs from {self.run_dir}: {running}")
+        shutil.rmtree(self.run_dir / "etcd", ignore_errors=True)  # the state of an earlier run, its PKI gone
         try:
             self._start(timeout)
         except BaseException:
@@ -114,6 +119,18 @@ class LocalCluster:
                 proc.kill()
                 proc.wait()
             (self.run_dir / f"{name}.pid").unlink(missing_ok=True)
+
+    def _recorded_live_pids(self) -> dict[str, int]:
+        """Pid files of this run folder naming a live process that runs from it (another ``up``)."""
+        found = {}
+        for name in COMPONENTS:
+            try:
+                pid = int((self.run_dir / f"{name}.pid").read_text())
+            except (OSError, ValueError):
+                continue
+            if _proc_alive(pid) and str(self.run_dir) in _proc_cmdline(pid):
+                found[name] = pid
+        return found
 
     def pids(self) -> dict[str, int]:
         return {name: proc.pid for name, proc in self._procs.items() if proc.poll() is None}
