@@ -90,15 +90,7 @@ def _all(session: requests.Session, url: str, **params: str) -> list[dict]:
 
 def existing_program(session: requests.Session, base: str, name: str) -> str | None:
     """The id of a program called ``name`` (the one an earlier ``make run`` created), else None."""
-    page = 1
-    while True:
-        listed = session.get(f"{base}/programs", params={"page": page, "page_size": 100}, timeout=10)
-        listed.raise_for_status()
-        body = listed.json()
-        found = next((p["program_id"] for p in body["items"] if p["name"] == name), None)
-        if found or page * 100 >= body["total"]:
-            return found
-        page += 1
+    return next((p["program_id"] for p in _all(session, f"{base}/programs") if p["name"] == name), None)
 
 
 def load_intake_demo(demo: Demo, employees: int = 2000, leaders: int = 40, juniors: int = 60) -> Loaded:
