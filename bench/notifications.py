@@ -197,6 +197,7 @@ def main() -> int:
     parser.add_argument("--polls", type=int, default=20)
     parser.add_argument("--out", default=str(RESULTS / "notifications.json"))
     parser.add_argument("--profile", help="a directory: run the worker under cProfile, one file per thread")
+    parser.add_argument("--note", action="append", default=[], help="a finding to keep with the figures")
     args = parser.parse_args()
 
     from bench.intake_bench import infrastructure
@@ -271,6 +272,7 @@ def main() -> int:
                     "cpus": os.cpu_count(),
                     "python": platform.python_version(),
                     "load_1m_at_start": round(load_at_start, 2),
+                    "load_1m_at_end": round(os.getloadavg()[0], 2),
                 },
                 "throughput": {
                     "pairing_events": args.events,
@@ -291,6 +293,7 @@ def main() -> int:
                     "goal_p99_ms": 100,
                 },
                 "due_poll": {"empty": poll_empty, "with_items_not_due": poll_full},
+                **({"notes": args.note} if args.note else {}),
             }
         finally:
             worker.terminate()

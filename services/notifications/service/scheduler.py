@@ -38,8 +38,10 @@ BatchItemHandler = Callable[
     [list[DueItem], Dispatch, deliver.Parallel, frozenset[str]], dict[str, datetime | None]
 ]
 BATCH_HANDLERS: dict[str, BatchItemHandler] = {deliver.KIND: deliver.fire_deliveries}
-POLL_AT_LEAST_EVERY_S = 1.0  # while items are handed over, due items (retries, digests) still get polled
+POLL_AT_LEAST_EVERY_S = 5.0  # while items are handed over, due items (retries, digests) still get polled
+LOOPS = 2  # firing loops when there are sending threads (one writes outcomes while the other sends)
 HANDED_OFF_MAX = 2000  # items handed over and not yet fired; beyond it the handing thread waits
+HANDED_BATCH = 4  # scheduler batches of handed items fired at once (they need no claim)
 
 
 class Scheduler:
@@ -75,6 +77,10 @@ class Scheduler:
             ThreadPoolExecutor(threads, thread_name_prefix="notifications-send") if threads > 1 else None
         )
 
+    def _loop_dispatch(self) -> Dispatch:
+        """The dispatch of the firing loop's thread (the first loop's own, a helper's per thread)."""
+        return self._thread_dispatch() if getattr(self._local, "helper", False) else self.dispatch
+
     def _thread_dispatch(self) -> Dispatch:
         if not hasattr(self._local, "dispatch"):
             self._local.dispatch = self._make_dispatch()
@@ -92,7 +98,7 @@ class Scheduler:
 
     def _take_handed(self) -> list[DueItem]:
         with self._room:
-            items = [self._handed.popleft() for _ in range(min(self.batch, len(self._handed)))]
+            items = [self._handed.popleft() for _ in range(min(HANDED_BATCH * self.batch, len(self._handed)))]
             self._room.notify_all()
         return items
 
@@ -134,7 +140,7 @@ class Scheduler:
         """Fire a group through its batch handler; returns the items it left to fire one by one."""
         schedule = self.dispatch.uow.schedule
         try:
-            results = self.batch_handlers[kind](items, self.dispatch, self._parallel, handed)
+            results = self.batch_handlers[kind](items, self._loop_dispatch(), self._parallel, handed)
         except Exception:
             log.exception("a batch of %d scheduled %s items failed; firing them one by one", len(items), kind)
             return items
@@ -171,13 +177,27 @@ class Scheduler:
             schedule.retry(item, retry_at)
 
     def run(self, stop: threading.Event) -> None:
-        """The worker's loop: fire batches while items are due, else wait (woken early by ``wake``)."""
+        """The worker's loops: fire batches while items are due, else wait (woken early by ``wake``). With
+        sending threads, a second loop fires the next batch while the first writes its outcomes, so the
+        SMTP connections are not idle during database writes."""
+        helpers = [
+            threading.Thread(target=self._loop, args=(stop, False), name=f"scheduler-{n + 1}")
+            for n in range(LOOPS - 1 if self.pool is not None else 0)
+        ]
+        for helper in helpers:
+            helper.start()
+        self._loop(stop, True)
+        for helper in helpers:
+            helper.join()
+
+    def _loop(self, stop: threading.Event, counting: bool) -> None:
+        self._local.helper = not counting
         counted_at = 0.0
         while not stop.is_set():
             self.wake.clear()
             try:
                 fired = self.fire_due()
-                if time.monotonic() - counted_at > COUNT_EVERY_S:
+                if counting and time.monotonic() - counted_at > COUNT_EVERY_S:
                     SCHEDULED_ITEMS.set(self.dispatch.uow.schedule.count())
                     counted_at = time.monotonic()
             except Exception:
