@@ -120,7 +120,8 @@ class Namespace:
     def warning_events(self) -> list[str]:
         events = self.get("events", "", "--field-selector", "type=Warning")["items"]
         return [
-            f"{e['involvedObject']['kind']}/{e['involvedObject']['name']}: {e['message']}" for e in events
+            f"{e['involvedObject']['kind']}/{e['involvedObject']['name']} {e['reason']}: {e['message']}"
+            for e in events
         ]
 
 

@@ -23,9 +23,14 @@ pytestmark = pytest.mark.timeout(600, func_only=True)
 
 PRODUCTION = CHART / "ci" / "production-values.yaml"
 DEFAULT = CHART / "ci" / "default-values.yaml"
-# without a metrics API in this cluster the HPA controller warns it cannot read CPU; that is the cluster's
-# limit, not the chart's, so its events are the only warnings left out
-NO_METRICS_API = "HorizontalPodAutoscaler"
+# Warnings that are the test cluster's, not the chart's: without a metrics API the HPA controller cannot
+# read CPU; and the API server's ClusterIP repair controller (pkg/registry/core/service/ipallocator/
+# controller/repairip.go) looks a new Service's IP up in its IPAddress informer cache, which can lag behind
+# the Service's: it then reports an allocated IP as "not allocated; repairing" (seen once in ~10 runs here).
+CLUSTER_WARNINGS = (
+    lambda w: w.startswith("HorizontalPodAutoscaler/"),
+    lambda w: " ClusterIPNotAllocated: " in w and w.endswith("is not allocated; repairing"),
+)
 
 
 def render(helm: Helm, release: str, namespace: Namespace, *args: str) -> str:
@@ -57,7 +62,7 @@ def wait_for_deployments(namespace: Namespace) -> None:
 
 
 def chart_warnings(namespace: Namespace) -> list[str]:
-    return [w for w in namespace.warning_events() if not w.startswith(f"{NO_METRICS_API}/")]
+    return [w for w in namespace.warning_events() if not any(known(w) for known in CLUSTER_WARNINGS)]
 
 
 def delete_outside(namespace: Namespace, manifests: str) -> None:
