@@ -12,7 +12,8 @@ PROBLEM = "application/problem+json"
 ROUTES = {
     "intake": ("post", "/v1/programs", {"json": {"name": 42, "starts_on": "soon"}}),
     "matching": ("post", "/v1/programs/prog-1/match-runs", {"json": {"dry_run": "maybe", "unknown": 1}}),
-    "notifications": ("get", "/v1/inbox/L1", {"query_string": {"page": "abc", "page_size": -1}}),
+    "notifications": ("get", "/v1/me/notifications", {"query_string": {"limit": -1, "unknown": 1}}),
+    "feedback": ("put", "/v1/programs/p1/feedback-settings", {"json": {"pulse_k": 1, "cadence_weeks": "x"}}),
 }
 
 

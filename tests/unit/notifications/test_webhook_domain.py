@@ -52,27 +52,27 @@ def endpoint(**changes) -> Endpoint:
 
 def test_a_receiver_holding_the_secret_verifies_a_signed_message():
     secret = new_secret()
-    headers = signed_headers("msg_1", BODY, [secret], NOW)
+    headers = signed_headers("msg_1", BODY, [secret], datetime.now(UTC))
     assert Webhook(secret).verify(BODY, headers) == json.loads(BODY)
     assert headers["webhook-id"] == "msg_1"
 
 
 def test_a_receiver_with_another_secret_detects_the_forgery():
-    headers = signed_headers("msg_1", BODY, [new_secret()], NOW)
+    headers = signed_headers("msg_1", BODY, [new_secret()], datetime.now(UTC))
     with pytest.raises(WebhookVerificationError):
         Webhook(new_secret()).verify(BODY, headers)
 
 
 def test_a_changed_body_does_not_verify():
     secret = new_secret()
-    headers = signed_headers("msg_1", BODY, [secret], NOW)
+    headers = signed_headers("msg_1", BODY, [secret], datetime.now(UTC))
     with pytest.raises(WebhookVerificationError):
         Webhook(secret).verify(BODY.replace("P1", "P2"), headers)
 
 
 def test_during_a_rotation_both_secrets_sign_and_either_verifies():
     old, new = new_secret(), new_secret()
-    headers = signed_headers("msg_1", BODY, [new, old], NOW)
+    headers = signed_headers("msg_1", BODY, [new, old], datetime.now(UTC))
     assert len(headers["webhook-signature"].split(" ")) == 2
     for secret in (old, new):
         Webhook(secret).verify(BODY, headers)

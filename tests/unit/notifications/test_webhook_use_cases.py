@@ -33,7 +33,6 @@ from shared.auth import Principal
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.events.envelope import make_event
 
-START = datetime.now(UTC).replace(microsecond=0)
 ADMIN = Principal("A1", frozenset({"admin"}))
 OTHER_ADMIN = Principal("A2", frozenset({"admin"}))
 SERVICE = Principal("crm", frozenset({"service"}))
@@ -42,8 +41,11 @@ LEASE = timedelta(seconds=30)
 
 
 class Clock:
+    """Starts at the real time of the test (a receiver's verification compares with it), then moves on
+    only when told."""
+
     def __init__(self) -> None:
-        self.now = START
+        self.start = self.now = datetime.now(UTC).replace(microsecond=0)
 
     def __call__(self) -> datetime:
         return self.now
@@ -94,7 +96,7 @@ def uow(clock, receiver):
         secret_overlap=timedelta(hours=2),
     )
     uow.webhook_channel = WebhookChannel(policy, receiver)
-    uow.people.save_program("PRG1", {"program_id": "PRG1", "admins": ["A1"]}, START, "ev-program")
+    uow.people.save_program("PRG1", {"program_id": "PRG1", "admins": ["A1"]}, clock.start, "ev-program")
     return uow
 
 
@@ -211,7 +213,7 @@ def test_a_failing_receiver_is_retried_on_the_schedule_then_the_message_fails(uo
     assert message["status"] == "failed" and "no attempts left" in message["last_error"]
     attempts = attempts_for(uow, ADMIN, endpoint_id, message["msg_id"])
     assert [a["status_code"] for a in attempts] == [500, 500, 500]
-    assert [a["started_at"] - START for a in attempts] == [
+    assert [a["started_at"] - clock.start for a in attempts] == [
         timedelta(0),
         timedelta(seconds=5),
         timedelta(seconds=305),
@@ -314,10 +316,12 @@ def test_a_replay_sends_the_same_message_under_the_same_id(uow, clock, receiver)
     assert replayed.msg_ids == (first,) and receiver.ids[-1] == first
     assert receiver.received[-1][2] == receiver.received[0][2]
     [window] = build_bus(uow).handle(
-        ReplayWebhookMessages(ADMIN, endpoint_id, since=START, until=START + timedelta(minutes=30))
+        ReplayWebhookMessages(
+            ADMIN, endpoint_id, since=clock.start, until=clock.start + timedelta(minutes=30)
+        )
     )
     assert window.msg_ids == (first,)
-    [everything] = build_bus(uow).handle(ReplayWebhookMessages(ADMIN, endpoint_id, since=START))
+    [everything] = build_bus(uow).handle(ReplayWebhookMessages(ADMIN, endpoint_id, since=clock.start))
     assert set(everything.msg_ids) == set(receiver.ids)
     run_due(uow)
     assert len(receiver.ids) == 5 and len(set(receiver.ids)) == 2
