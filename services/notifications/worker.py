@@ -47,7 +47,7 @@ def build_worker(settings: Settings, config: DeliveryConfig | None = None) -> Wo
         uow = MongoNotificationsUnitOfWork(db)
         # due now: sent now (handed to the scheduler already claimed, no poll)
         uow.schedule = WakingSchedule(uow.schedule, scheduler.wake, uow.clock, scheduler)
-        return events.handlers(build_bus(uow))
+        return events.handlers(build_bus(uow), config.public_base_url)
 
     parts = build_service_worker(
         settings,
