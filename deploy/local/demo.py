@@ -24,7 +24,9 @@ from services.intake.domain.participants import REGISTRATION_FIELDS
 ADMIN = "E000001"  # the demo program's admin (and, with the hr role, the one who uploads the org chart)
 PULSE_TITLE = "Demo psychological safety pulse"
 PULSE_RESPONDENTS = 12  # juniors who answer the demo pulse (at least the program's k releases figures)
-RETRIED_CODES = ("stale_projection", "program_status")  # matching's projection is behind intake's events
+# matching's projection is behind intake's events: participants or the program's status (409), or reporting
+# lines of the org chart still arriving, which can leave a small cohort briefly without a feasible pair (422)
+RETRIED_CODES = ("stale_projection", "program_status", "all_pairs_infeasible")
 
 
 @dataclass
@@ -72,7 +74,7 @@ class Loaded:
 
 def _ok(response: requests.Response, what: str) -> dict:
     if response.status_code not in (200, 201):
-        raise SystemExit(f"demo: {what} refused: {response.status_code} {response.text[:300]}")
+        raise SystemExit(f"demo: {what} refused: {response.status_code} {response.text[:2000]}")
     return response.json()
 
 
@@ -155,14 +157,20 @@ def _publish(demo: Demo, program_id: str) -> list[str]:
         "expected_juniors": len(_enrolled(demo, program_id, "junior")),
     }
 
+    last_refusal: list[str] = []
+
     def run() -> dict | None:
         response = admin.post(f"{matching}/programs/{program_id}/match-runs", json=expected, timeout=60)
-        if response.status_code == 409 and response.json().get("code") in RETRIED_CODES:
-            return None  # matching has not projected every participant (or the status) yet
+        if response.status_code in (409, 422) and response.json().get("code") in RETRIED_CODES:
+            last_refusal[:] = [response.text[:2000]]
+            return None  # matching's projection has not caught up with intake's events yet
         return _ok(response, "the demo's match run")
 
     started = time.monotonic()
-    done = demo.wait("matching's projection of every enrolled participant", run)
+    try:
+        done = demo.wait("matching's projection of every enrolled participant", run)
+    except SystemExit as stopped:
+        raise SystemExit(f"{stopped}; matching's last answer: {''.join(last_refusal)}") from None
     waited = time.monotonic() - started
     if not done["matched_count"]:
         return [f"demo: match run {done['match_run_id']} proposed no pairing: nothing to publish"]
