@@ -15,6 +15,51 @@ class ConfigError(ValueError):
     """Raised at start-up when the environment is incomplete or wrong; lists every problem at once."""
 
 
+@dataclass
+class EnvReader:
+    """Reads typed values from an environment and collects every malformed one, so a process refuses to
+    start with one message naming them all (used by ``Settings`` and by each service's own settings)."""
+
+    env: Mapping[str, str]
+    problems: list[str] = field(default_factory=list)
+
+    def text(self, name: str, default: str | None = None) -> str | None:
+        value = self.env.get(name)
+        return value.strip() if value is not None and value.strip() != "" else default
+
+    def number(self, name: str, default: float, kind: type = float, minimum: float = 0) -> float:
+        """A number (``kind`` int or float) of at least ``minimum``; the default when unset."""
+        raw = self.text(name)
+        if raw is None:
+            return default
+        try:
+            value = kind(raw)
+        except ValueError:
+            self.problems.append(f"{name} must be {'an integer' if kind is int else 'a number'}, got {raw!r}")
+            return default
+        if value < minimum:
+            self.problems.append(f"{name} must be ≥ {minimum}, got {value}")
+        return value
+
+    def numbers(self, name: str, default: tuple[float, ...], example: str) -> tuple[float, ...]:
+        """Comma-separated numbers ≥ 0 (e.g. a retry schedule in seconds); the default when unset."""
+        raw = self.text(name)
+        if raw is None:
+            return default
+        try:
+            values = tuple(float(part) for part in raw.split(",") if part.strip())
+        except ValueError:
+            values = ()
+        if not values or min(values) < 0:
+            self.problems.append(f"{name} must be comma-separated seconds ≥ 0, e.g. {example}, got {raw!r}")
+            return default
+        return values
+
+    def fail_if_any(self, error: type[Exception], what: str) -> None:
+        if self.problems:
+            raise error(f"{what}: " + "; ".join(self.problems))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a service process needs to know about its surroundings."""
@@ -74,24 +119,11 @@ class Settings:
     def from_env(cls, service_name: str, env: Mapping[str, str] | None = None) -> Settings:
         """Build settings from environment variables, failing with one message that names every bad one."""
         env = os.environ if env is None else env
-        problems: list[str] = []
-
-        def text(name: str, default: str | None = None) -> str | None:
-            value = env.get(name)
-            return value.strip() if value is not None and value.strip() != "" else default
+        reader = EnvReader(env)
+        problems, text = reader.problems, reader.text
 
         def integer(name: str, default: int, minimum: int = 0) -> int:
-            raw = text(name)
-            if raw is None:
-                return default
-            try:
-                value = int(raw)
-            except ValueError:
-                problems.append(f"{name} must be an integer, got {raw!r}")
-                return default
-            if value < minimum:
-                problems.append(f"{name} must be ≥ {minimum}, got {value}")
-            return value
+            return int(reader.number(name, default, int, minimum))
 
         if service_name not in SERVICES:
             problems.append(f"SERVICE_NAME must be one of {', '.join(SERVICES)}, got {service_name!r}")

@@ -34,7 +34,7 @@ from services.notifications.domain.unsubscribe import (
     UnsubscribeKeys,
     UnsubscribeLinks,
 )
-from shared.config import ConfigError
+from shared.config import ConfigError, EnvReader
 
 TLS_MODES = ("none", "starttls", "tls")
 
@@ -79,30 +79,13 @@ class DeliveryConfig:
     def from_env(cls, env: Mapping[str, str] | None = None) -> DeliveryConfig:
         """Every malformed variable is named in one ``ConfigError``."""
         env = os.environ if env is None else env
-        problems: list[str] = []
-
-        def number(name: str, default: float, kind: type = float) -> float:
-            raw = env.get(name)
-            if not raw:
-                return default
-            try:
-                value = kind(raw)
-            except ValueError:
-                problems.append(f"{name} must be a number, not {raw!r}")
-                return default
-            if value < 0:
-                problems.append(f"{name} must not be negative")
-            return value
+        reader = EnvReader(env)
+        problems, number = reader.problems, reader.number
 
         tls = (env.get("SMTP_TLS") or "none").lower()
         if tls not in TLS_MODES:
             problems.append(f"SMTP_TLS must be one of {', '.join(TLS_MODES)}, not {tls!r}")
-        delays: tuple[float, ...] = RetryPolicy().delays_s
-        if raw := env.get("DELIVERY_RETRY_DELAYS_S"):
-            try:
-                delays = tuple(float(part) for part in raw.split(",") if part.strip())
-            except ValueError:
-                problems.append(f"DELIVERY_RETRY_DELAYS_S must be seconds separated by commas, not {raw!r}")
+        delays = reader.numbers("DELIVERY_RETRY_DELAYS_S", RetryPolicy().delays_s, "60,300,1800")
         smtp = SmtpConfig(
             host=env.get("SMTP_HOST") or None,
             port=int(number("SMTP_PORT", 465 if tls == "tls" else 25, int)),
@@ -131,6 +114,5 @@ class DeliveryConfig:
             unsubscribe_secret=secret,
             unsubscribe_ttl_s=number("UNSUBSCRIBE_TTL_S", DEFAULT_TTL.total_seconds()),
         )
-        if problems:
-            raise ConfigError("; ".join(problems))
+        reader.fail_if_any(ConfigError, "invalid notifications delivery settings")
         return config

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from services.notifications.domain.webhooks.retry import DEFAULT_SCHEDULE_S, RetrySchedule
+from shared.config import EnvReader
 
 ENV_NAMES = (
     "WEBHOOK_RETRY_SCHEDULE",
@@ -42,31 +43,10 @@ class WebhookPolicy:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> WebhookPolicy:
-        problems: list[str] = []
-
-        def seconds(name: str, default: float) -> float:
-            raw = (env.get(name) or "").strip()
-            if not raw:
-                return default
-            try:
-                value = float(raw)
-            except ValueError:
-                problems.append(f"{name} must be a number of seconds, got {raw!r}")
-                return default
-            if value < 0:
-                problems.append(f"{name} must be ≥ 0, got {raw!r}")
-            return value
-
-        schedule = RetrySchedule()
-        raw_schedule = (env.get("WEBHOOK_RETRY_SCHEDULE") or "").strip()
-        if raw_schedule:
-            try:
-                schedule = RetrySchedule(tuple(float(part) for part in raw_schedule.split(",")))
-            except ValueError:
-                problems.append(
-                    "WEBHOOK_RETRY_SCHEDULE must be comma-separated seconds ≥ 0, e.g. "
-                    + ",".join(f"{d:g}" for d in DEFAULT_SCHEDULE_S)
-                )
+        reader = EnvReader(env)
+        example = ",".join(f"{d:g}" for d in DEFAULT_SCHEDULE_S)
+        schedule = RetrySchedule(reader.numbers("WEBHOOK_RETRY_SCHEDULE", DEFAULT_SCHEDULE_S, example))
+        seconds = reader.number
         policy = cls(
             schedule=schedule,
             timeout_s=seconds("WEBHOOK_TIMEOUT_S", 15.0) or 15.0,
@@ -78,6 +58,5 @@ class WebhookPolicy:
                 if host.strip()
             ),
         )
-        if problems:
-            raise PolicyError("invalid webhook settings: " + "; ".join(problems))
+        reader.fail_if_any(PolicyError, "invalid webhook settings")
         return policy
