@@ -14,7 +14,13 @@ from pymongo.database import Database
 
 from shared.events.envelope import Event
 from shared.mongo import IndexSpec
-from shared.versioned import MemoryVersionedStore, MongoVersionedStore, Publishable, Versioned
+from shared.versioned import (
+    MemoryVersionedStore,
+    MongoVersionedStore,
+    Publishable,
+    Versioned,
+    VersionedStore,
+)
 
 SOURCE = "/services/notifications"
 ENDPOINTS = "webhook_endpoints"
@@ -93,11 +99,12 @@ def _window(since: datetime | None, until: datetime | None) -> dict[str, Any]:
     return {"created_at": bounds} if bounds else {}
 
 
-class MongoWebhookStore:
-    def __init__(self, db: Database) -> None:
-        self.endpoint_store = MongoVersionedStore(db[ENDPOINTS], SOURCE)
-        self.message_store = MongoVersionedStore(db[MESSAGES], SOURCE)
-        self.attempt_log = db[ATTEMPTS]
+class _VersionedWebhookRecords:
+    """What both stores do alike: endpoints and messages are versioned records with an outbox (Mongo or
+    memory ``VersionedStore`` set by the subclass); only queries and deletions differ."""
+
+    endpoint_store: VersionedStore
+    message_store: VersionedStore
 
     def add_endpoint(self, endpoint_id: str, record: dict[str, Any]) -> bool:
         return self.endpoint_store.insert(endpoint_id, record)
@@ -110,6 +117,27 @@ class MongoWebhookStore:
     ) -> None:
         self.endpoint_store.save(endpoint_id, record, version, events)
 
+    def add_message(self, msg_id: str, record: dict[str, Any]) -> bool:
+        return self.message_store.insert(msg_id, record)
+
+    def message(self, msg_id: str) -> Versioned | None:
+        return self.message_store.load(msg_id)
+
+    def save_message(
+        self, msg_id: str, record: dict[str, Any], version: int, events: Iterable[Publishable] = ()
+    ) -> None:
+        self.message_store.save(msg_id, record, version, events)
+
+    def pending(self) -> list[Event]:
+        return [*self.endpoint_store.pending(), *self.message_store.pending()]
+
+
+class MongoWebhookStore(_VersionedWebhookRecords):
+    def __init__(self, db: Database) -> None:
+        self.endpoint_store = MongoVersionedStore(db[ENDPOINTS], SOURCE)
+        self.message_store = MongoVersionedStore(db[MESSAGES], SOURCE)
+        self.attempt_log = db[ATTEMPTS]
+
     def delete_endpoint(self, endpoint_id: str) -> bool:
         return self.endpoint_store.collection.delete_one({"_id": endpoint_id}).deleted_count == 1
 
@@ -121,17 +149,6 @@ class MongoWebhookStore:
         return list(
             self.endpoint_store.collection.find({"event_types": event_type, "disabled": False}, HIDDEN)
         )
-
-    def add_message(self, msg_id: str, record: dict[str, Any]) -> bool:
-        return self.message_store.insert(msg_id, record)
-
-    def message(self, msg_id: str) -> Versioned | None:
-        return self.message_store.load(msg_id)
-
-    def save_message(
-        self, msg_id: str, record: dict[str, Any], version: int, events: Iterable[Publishable] = ()
-    ) -> None:
-        self.message_store.save(msg_id, record, version, events)
 
     def messages(
         self,
@@ -160,32 +177,18 @@ class MongoWebhookStore:
         found = self.message_store.collection.find({"participant_ids": participant_id}, {"_id": 1})
         return [doc["_id"] for doc in found]
 
-    def pending(self) -> list[Event]:
-        return [*self.endpoint_store.pending(), *self.message_store.pending()]
-
 
 def _naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-class MemoryWebhookStore:
+class MemoryWebhookStore(_VersionedWebhookRecords):
     """The in-memory twin for use-case unit tests."""
 
     def __init__(self) -> None:
         self.endpoint_store = MemoryVersionedStore(SOURCE)
         self.message_store = MemoryVersionedStore(SOURCE)
         self.attempt_log: dict[str, dict[str, Any]] = {}
-
-    def add_endpoint(self, endpoint_id: str, record: dict[str, Any]) -> bool:
-        return self.endpoint_store.insert(endpoint_id, record)
-
-    def endpoint(self, endpoint_id: str) -> Versioned | None:
-        return self.endpoint_store.load(endpoint_id)
-
-    def save_endpoint(
-        self, endpoint_id: str, record: dict[str, Any], version: int, events: Iterable[Publishable] = ()
-    ) -> None:
-        self.endpoint_store.save(endpoint_id, record, version, events)
 
     def delete_endpoint(self, endpoint_id: str) -> bool:
         self.endpoint_store.outbox.pop(endpoint_id, None)
@@ -200,17 +203,6 @@ class MemoryWebhookStore:
         return [
             r for r in self.endpoint_store.records() if event_type in r["event_types"] and not r["disabled"]
         ]
-
-    def add_message(self, msg_id: str, record: dict[str, Any]) -> bool:
-        return self.message_store.insert(msg_id, record)
-
-    def message(self, msg_id: str) -> Versioned | None:
-        return self.message_store.load(msg_id)
-
-    def save_message(
-        self, msg_id: str, record: dict[str, Any], version: int, events: Iterable[Publishable] = ()
-    ) -> None:
-        self.message_store.save(msg_id, record, version, events)
 
     def messages(
         self,
@@ -237,6 +229,3 @@ class MemoryWebhookStore:
 
     def messages_naming(self, participant_id: str) -> list[str]:
         return [r["msg_id"] for r in self.message_store.records() if participant_id in r["participant_ids"]]
-
-    def pending(self) -> list[Event]:
-        return [*self.endpoint_store.pending(), *self.message_store.pending()]
