@@ -26,6 +26,9 @@ PULSE_TITLE = "Demo psychological safety pulse"
 PULSE_RESPONDENTS = 12  # juniors who answer the demo pulse (at least the program's k releases figures)
 # matching's projection is behind intake's events: participants or the program's status (409), or reporting
 # lines of the org chart still arriving, which can leave a small cohort briefly without a feasible pair (422)
+# The cohort is drawn for this key, not the program's fresh id, so every start enrols the same people
+# (drawn per id, the small e2e cohort had no feasible pair in about one start in eight).
+COHORT_KEY = "demo"
 RETRIED_CODES = ("stale_projection", "program_status", "all_pairs_infeasible")
 
 
@@ -119,7 +122,8 @@ def load_intake_demo(demo: Demo, employees: int = 2000, leaders: int = 40, junio
         f"({lines['upserted']} reporting lines published, {len(lines['problems'])} problems)"
     ]
     enrolled = 0
-    for participant in generate_cohort(organisation, program_id, leaders=leaders, juniors=juniors, seed=7):
+    cohort = generate_cohort(organisation, COHORT_KEY, leaders=leaders, juniors=juniors, seed=7)
+    for participant in cohort:
         if not all(participant["consent"].values()):
             continue  # the generator models the few who decline; intake would rightly refuse them
         payload = {k: participant[k] for k in REGISTRATION_FIELDS if participant.get(k) is not None}

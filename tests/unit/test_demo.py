@@ -67,3 +67,24 @@ def test_demo_program_is_in_the_program_shape():
         "topic_fit", "reverse_fit", "availability", "language", "focus", "diversity",
     }  # fmt: skip
     assert set(program["focus_areas"]) <= set(FOCUS_AREAS)
+
+
+def test_every_make_run_cohort_pairs_most_leaders_whatever_the_program_id():
+    """The loader draws its cohort for a fixed key; a cohort drawn per program id once had no feasible
+    pair at all (the e2e demo failed about one start in eight)."""
+    from deploy.local.demo import COHORT_KEY
+    from services.matching.domain.context import build_context
+    from services.matching.domain.model import Participant, ProgramRules
+    from services.matching.domain.solver import solve
+
+    for employees, leaders, juniors in ((80, 3, 8), (2000, 40, 60)):
+        org = generate_organisation(seed=7, employees=employees)
+        drawn = generate_cohort(org, COHORT_KEY, leaders=leaders, juniors=juniors, seed=7)
+        people = [Participant.from_payload(p) for p in drawn if all(p["consent"].values())]
+        context = build_context(
+            [p for p in people if p.role == "leader"],
+            [p for p in people if p.role == "junior"],
+            ProgramRules.from_program(demo_program("demo")),
+            org.manager_of,
+        )
+        assert len(solve(context).proposals) >= 0.8 * leaders
