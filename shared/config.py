@@ -90,6 +90,10 @@ class Settings:
     consumer_retry_backoff_s: float = 0.2
     relay_interval_s: float = 0.2
     retention_days: int = 365  # closed programs' personal data is purged this long after closing
+    # Workers open sealed personal fields with keys intake keeps (shared.sealing): where to ask, and the
+    # token to show when AUTH_MODE is not dev (a dev token is minted locally).
+    intake_url: str = "http://127.0.0.1:8001"
+    service_token_file: str | None = None
 
     def topic(self, name: str) -> str:
         """The physical topic name for a logical one (the prefix isolates tests and tenants)."""
@@ -172,6 +176,8 @@ class Settings:
             log_level=log_level,
             consumer_max_attempts=integer("CONSUMER_MAX_ATTEMPTS", 4, 1),
             retention_days=integer("RETENTION_DAYS", 365, 0),
+            intake_url=text("INTAKE_URL", "http://127.0.0.1:8001") or "http://127.0.0.1:8001",
+            service_token_file=text("SERVICE_TOKEN_FILE"),
         )
         if problems:
             raise ConfigError(f"invalid configuration for {service_name}: " + "; ".join(problems))

@@ -8,11 +8,19 @@ from pymongo.database import Database
 
 from shared.app import KafkaProbe
 from shared.config import Settings
+from shared.contracts.sealed import SEALED_FORMS
 from shared.events.consumer import EventConsumer, Handler, HandlerKey
 from shared.events.outbox import OutboxRelay
 from shared.events.producer import EventPublisher
+from shared.events.registry import REGISTRY
 from shared.mongo import CHASSIS_INDEXES, IndexSpec, database_for, ensure_indexes, ping
 from shared.runtime import WorkerParts
+from shared.sealing import EventOpener, EventSealer, HttpKeySource, KeyStore
+
+
+def sealed_topics(settings: Settings) -> set[str]:
+    """The topics sealed event types travel on (physical names)."""
+    return {settings.topic(REGISTRY.get(form.sealed_type).topic) for form in SEALED_FORMS}
 
 
 def build_service_worker(
@@ -23,16 +31,28 @@ def build_service_worker(
     handlers: Callable[[Database, EventPublisher], dict[HandlerKey, Handler]] | None = None,
     indexes: Iterable[IndexSpec] = (),
     outbox_collections: Iterable[str] = (),
+    data_keys: Callable[[Database], KeyStore] | None = None,
 ) -> WorkerParts:
-    """A consumer for ``group`` and a relay for ``outbox_collections`` (either optional), one producer."""
+    """A consumer for ``group`` and a relay for ``outbox_collections`` (either optional), one producer.
+
+    ``data_keys``: the owner of the participants' data keys (intake) seals its events with them on the way
+    out and opens its own with them; every other consumer of sealed types asks the owner's API."""
     db = database_for(settings)
     ensure_indexes(db, [*CHASSIS_INDEXES, *indexes])
     publisher = EventPublisher(settings)
+    keys = data_keys(db) if data_keys is not None else None
     consumer = None
     if group and handlers is not None:
-        consumer = EventConsumer(settings, group, list(topics), handlers(db, publisher), db, publisher)
+        topics = list(topics)
+        opener = None
+        if any(settings.topic(t) in sealed_topics(settings) for t in topics):
+            opener = EventOpener(keys if keys is not None else HttpKeySource(settings), SEALED_FORMS)
+        consumer = EventConsumer(
+            settings, group, topics, handlers(db, publisher), db, publisher, opener=opener
+        )
     collections = [db[name] for name in outbox_collections]
-    relay = OutboxRelay(settings.service_name, collections, publisher) if collections else None
+    sealer = EventSealer(keys, SEALED_FORMS) if keys is not None else None
+    relay = OutboxRelay(settings.service_name, collections, publisher, sealer) if collections else None
     kafka = KafkaProbe(settings)
     readiness = {"mongodb": lambda: ping(db), "kafka": kafka}
     closers = [publisher.close, kafka.close]

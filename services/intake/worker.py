@@ -71,6 +71,7 @@ def build_worker(
         handlers=lambda _db, _publisher: events.handlers(bus),
         indexes=store.INDEXES,
         outbox_collections=store.OUTBOX_COLLECTIONS,
+        data_keys=store.MongoDataKeys,  # the owner: seals its participants' events, opens its own
     )
     retention = RetentionPolicy.days(settings.retention_days)
     parts.relay = RelayWithRetention(parts.relay, bus, retention, retention_check_interval_s)

@@ -2,6 +2,7 @@
 event type as a class registered once (``types``). Producers validate before writing to the outbox;
 consumers validate before handling; docs/ is generated from the registry (``python -m shared.docs``)."""
 
+from shared.contracts import sealed as _sealed  # noqa: F401  (registers the sealed event types)
 from shared.contracts import types as _types  # noqa: F401  (registers every event type)
 from shared.contracts.payloads import (
     ACCEPTANCE,

@@ -221,9 +221,10 @@ class Acceptance(Strict):
 class PairingPayload(Strict):
     """Every ``mentoring.pairing.*.v1`` event carries the pairing as it is after the change.
 
-    Only pseudonymous participant ids travel; free text is limited to the reason an actor gave for ending a
-    pairing. What a person typed when declining is never published (only ``decline_reason``, a code): it
-    stays in matching's database, where an erasure removes it. v1 evolves additively (new optional fields);
+    Only pseudonymous participant ids travel, and no free text a person typed: a decline publishes only
+    ``decline_reason`` (a code) and ``reason`` is published only when the system set it (a withdrawal, an
+    erasure, feedback's risk code); what a person typed stays in matching's database, where an erasure
+    removes it. v1 evolves additively (new optional fields);
     a breaking change becomes ``.v2`` on the same topic.
     """
 
@@ -241,7 +242,10 @@ class PairingPayload(Strict):
     components = fields.Nested(ComponentScores, load_default=None, allow_none=True)
     reason = fields.String(
         load_default=None, allow_none=True,
-        metadata={"description": "ended: the reason given; proposed: an admin override's reason; else null"},
+        metadata={
+            "description": "ended by the system (withdrawal, erasure, feedback's risk code): its reason; "
+            "null when a person ended the pairing (their text stays in matching, end_kind is the code)"
+        },
     )  # fmt: skip
     by = fields.String(load_default=None, allow_none=True, metadata={"description": "participant id acting"})
     acceptance = fields.Nested(

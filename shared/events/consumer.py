@@ -23,6 +23,7 @@ from pymongo.errors import BulkWriteError, ConnectionFailure, PyMongoError
 
 from shared.config import Settings
 from shared.contracts import dlq_topic
+from shared.contracts.sealed import SEALED_FORMS
 from shared.events.envelope import EnvelopeError, Event, parse_event
 from shared.events.producer import EventPublisher
 from shared.events.registry import REGISTRY, UnknownEventType
@@ -30,14 +31,19 @@ from shared.logging import event_id_var
 from shared.metrics import CONSUMER_LAG, EVENT_PROCESSING, EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
 from shared.mongo import PROCESSED_EVENTS
 from shared.projection import event_time
+from shared.sealing import EventOpener, KeyShredded, KeySourceDown, SealError
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Event], None]
 HandlerKey = str | type  # a registered type name or a published event class (shared.contracts.types)
 # The ``outcome`` label of events_consumed_total, as docs/contracts.md lists it (a test compares): handled;
 # already handled (duplicate); of a type this group has no handler for (ignored); failed once and tried
-# again (retried); sent to the dead-letter topic.
-OUTCOMES = ("processed", "duplicate", "ignored", "retried", "dead_lettered")
+# again (retried); sent to the dead-letter topic; sealed with the key of a person since erased (shredded:
+# handled as erased, nothing kept).
+OUTCOMES = ("processed", "duplicate", "ignored", "retried", "dead_lettered", "shredded")
+SHREDDED = "shredded"
+ERASED_TYPE = "mentoring.participant.erased.v1"
+SEALED_TYPES = frozenset(form.sealed_type for form in SEALED_FORMS)
 
 
 class BatchHandler:
@@ -77,6 +83,7 @@ class EventConsumer:
         *,
         consumer: KafkaConsumer | None = None,
         max_poll_records: int = 500,
+        opener: EventOpener | None = None,
     ) -> None:
         self.settings = settings
         self.group = group
@@ -84,6 +91,7 @@ class EventConsumer:
         self.handlers = {REGISTRY.type_name(key): handler for key, handler in handlers.items()}
         self.db = db
         self.publisher = publisher
+        self.opener = opener  # opens sealed personal fields (shared.sealing); None: sealed events DLQ
         self.service = settings.service_name
         self.topics = [settings.topic(t) for t in topics]
         self._consumer = consumer or KafkaConsumer(
@@ -101,13 +109,42 @@ class EventConsumer:
         self._lag_updated = 0.0
 
     # -- one record ---------------------------------------------------------------------------------
-    def _decode(self, value: bytes | None) -> Event:
+    @staticmethod
+    def _parse(value: bytes | None) -> Event:
         if value is None:
             raise EnvelopeError("empty message (tombstone)")
         event = parse_event(value)
         event_time(event)  # a missing or unparsable time is an envelope error: dead-lettered, never "now"
+        return event
+
+    def _validated(self, event: Event) -> Event:
+        """The event handlers see: a sealed one opened into its plain type, the payload validated.
+
+        Raises KeyShredded (the person was erased), SealError, UnknownEventType or ValidationError."""
+        if self.opener is not None and self.opener.is_sealed(event.type):
+            REGISTRY.validate(event.type, event.data)
+            try:
+                event = self.opener.open(event)
+            except KeySourceDown as error:
+                raise InfrastructureDown(str(error)) from error
+        elif event.type in SEALED_TYPES:
+            raise SealError("this consumer has no key source to open it")
+        elif self.opener is not None and event.type == ERASED_TYPE:
+            self.opener.forget(str(event.data.get("participant_id")))
         data = REGISTRY.validate(event.type, event.data)
         return Event(event.id, event.type, event.source, event.subject, event.time, data, event.dataschema)
+
+    def _decode(self, value: bytes | None) -> Event:
+        return self._validated(self._parse(value))
+
+    def _prefetch_keys(self, events: list[Event]) -> None:
+        """One key lookup for the sealed events of a batch; the key owner down stops the batch (retried)."""
+        if self.opener is None:
+            return
+        try:
+            self.opener.prefetch(events)
+        except KeySourceDown as error:
+            raise InfrastructureDown(str(error)) from error
 
     def _dead_letter(self, record, reason: str, attempts: int, event_type: str = "unknown") -> None:
         headers = [
@@ -153,12 +190,24 @@ class EventConsumer:
 
     def process_batch(self, records: list) -> None:
         """Handle a batch in order and record processed ids; raises InfrastructureDown to stop early."""
-        decoded: list[tuple[object, Event | None, str | None]] = []
+        parsed: list[tuple[object, Event | None, str | None]] = []
         for record in records:
             try:
-                decoded.append((record, self._decode(record.value), None))
+                parsed.append((record, self._parse(record.value), None))
             except EnvelopeError as error:
-                decoded.append((record, None, f"invalid envelope: {error}"))
+                parsed.append((record, None, f"invalid envelope: {error}"))
+        self._prefetch_keys([event for _, event, _ in parsed if event is not None])
+        decoded: list[tuple[object, Event | None, str | None]] = []
+        for record, parsed_event, problem in parsed:
+            if parsed_event is None:
+                decoded.append((record, None, problem))
+                continue
+            try:
+                decoded.append((record, self._validated(parsed_event), None))
+            except KeyShredded:
+                decoded.append((record, parsed_event, SHREDDED))
+            except SealError as error:
+                decoded.append((record, None, f"sealed payload cannot be opened: {error}"))
             except UnknownEventType as error:
                 decoded.append((record, None, f"unknown event type {error}"))
             except ValidationError as error:
@@ -178,6 +227,9 @@ class EventConsumer:
                     run = []
                 if event is None:
                     self._dead_letter(record, problem or "undecodable", 1)
+                    continue
+                if problem == SHREDDED:
+                    self._done(record, event, SHREDDED, 0.0, done)
                     continue
                 marker = f"{self.group}:{event.id}"
                 if marker in seen:
@@ -248,12 +300,16 @@ class EventConsumer:
         if now - self._lag_updated < 5:
             return
         self._lag_updated = now
-        for tp in self._consumer.assignment():
-            highwater = self._consumer.highwater(tp)
-            if highwater is None:
-                continue
-            position = self._consumer.position(tp)
-            CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(max(0, highwater - position))
+        try:
+            for tp in self._consumer.assignment():
+                highwater = self._consumer.highwater(tp)
+                if highwater is None:
+                    continue
+                position = self._consumer.position(tp)
+                lag = max(0, highwater - position)
+                CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(lag)
+        except KafkaError as error:  # a metric: the broker being away must not end the worker
+            log.warning("consumer lag not updated, broker unreachable: %s", error)
 
     def poll_once(self, timeout_ms: int = 500) -> int:
         """Poll, process and commit one batch; returns the number of records seen."""
@@ -274,6 +330,10 @@ class EventConsumer:
             except CommitFailedError as error:
                 # The group rebalanced: the new owner re-reads these records and drops them as duplicates.
                 log.warning("offset commit refused after a rebalance: %s", error)
+            except KafkaError as error:
+                # The broker is away (restarting): the records are handled and recorded, so the next commit
+                # covers them; should the worker die first, they come again and are dropped as duplicates.
+                log.warning("offset commit failed, broker unreachable: %s; the next commit covers it", error)
         self._update_lag()
         return count
 
@@ -286,7 +346,12 @@ class EventConsumer:
         log.info("consuming %s as group %s", ", ".join(self.topics), self.group)
         try:
             while not stop.is_set():
-                self.poll_once()
+                try:
+                    self.poll_once()
+                except KafkaError as error:
+                    # poll itself failed (the broker is away): nothing was handled, so just try again
+                    log.error("polling failed, broker unreachable: %s; will retry", error)
+                    stop.wait(1.0)
         finally:
             self.close()
 

@@ -20,6 +20,7 @@ from shared.events.envelope import Event, parse_event
 from shared.events.producer import EventPublisher
 from shared.events.registry import REGISTRY
 from shared.metrics import OUTBOX_PENDING
+from shared.sealing import EventSealer
 
 log = logging.getLogger(__name__)
 OUTBOX_FIELD = "outbox"
@@ -64,10 +65,17 @@ def new_document_with_outbox(
 class OutboxRelay:
     """Moves pending events from aggregate documents to Kafka, at least once, in per-aggregate order."""
 
-    def __init__(self, service: str, collections: list[Collection], publisher: EventPublisher) -> None:
+    def __init__(
+        self,
+        service: str,
+        collections: list[Collection],
+        publisher: EventPublisher,
+        sealer: EventSealer | None = None,
+    ) -> None:
         self.service = service
         self.collections = collections
         self.publisher = publisher
+        self.sealer = sealer  # seals personal fields on the way out (shared.sealing); None: as stored
         self.backlog = False  # the last cycle read a full batch somewhere: more may be waiting
 
     def relay_once(self, batch: int = 500) -> int:
@@ -88,11 +96,18 @@ class OutboxRelay:
                 for document in documents
                 for entry in document.get(OUTBOX_FIELD) or []
             ]
-            self.publisher.publish_all(items)
+            self.publisher.publish_all(self._sealed(items))
             self._acknowledge(collection, documents)
             published += len(items)
         OUTBOX_PENDING.labels(self.service).set(max(0, pending_total - published))
         return published
+
+    def _sealed(self, items: list[tuple[str, Event]]) -> list[tuple[str, Event]]:
+        """What leaves: events of a sealed form sealed; those of a person erased meanwhile not at all."""
+        if self.sealer is None:
+            return items
+        sealed = self.sealer.seal_all([event for _, event in items])
+        return [(topic, event) for (topic, _), event in zip(items, sealed, strict=True) if event is not None]
 
     @staticmethod
     def _acknowledge(collection: Collection, documents: list[dict[str, Any]]) -> None:

@@ -8,7 +8,7 @@ from services.intake.worker import build_worker as intake_worker
 from services.matching.app import create_app as create_matching
 from services.matching.worker import build_worker as matching_worker
 from tests.integration.intake.conftest import JUNIOR, LEADER, PROGRAM
-from tests.support.harness import bearer, running, topics_ready, wait_for
+from tests.support.harness import bearer, running, serving, topics_ready, wait_for
 
 WEEKDAYS = range(5)
 # 5 hours a week in half-hours (the weekly-total rule of 2 h is met), never an hour in a row
@@ -33,7 +33,8 @@ def _person(template: dict, employee_id: str, program_id: str, **changes) -> dic
 def test_a_program_with_the_common_slot_rule_pairs_only_people_who_share_a_whole_session(settings_for):
     intake_settings, matching_settings = settings_for("intake"), settings_for("matching")
     topics_ready(intake_settings)
-    intake = create_intake(intake_settings).test_client()
+    intake_app = create_intake(intake_settings)
+    intake = intake_app.test_client()
     matching = create_matching(matching_settings).test_client()
     admin, matching_admin = bearer(intake_settings), bearer(matching_settings)
 
@@ -61,8 +62,9 @@ def test_a_program_with_the_common_slot_rule_pairs_only_people_who_share_a_whole
         ids[name] = enrolled.get_json()["participant_id"]
 
     with (
+        serving(intake_app) as intake_url,  # matching's worker asks it for the participants' data keys
         running(intake_worker(intake_settings), intake_settings),
-        running(matching_worker(matching_settings), matching_settings),
+        running(matching_worker(matching_settings.with_overrides(intake_url=intake_url)), matching_settings),
     ):
         projected = wait_for(
             lambda: (

@@ -13,7 +13,7 @@ from services.matching.worker import build_worker as matching_worker
 from shared.contracts import PARTICIPANTS, dlq_topic
 from tests.integration.intake.conftest import LEADER as INTAKE_LEADER
 from tests.integration.intake.conftest import PROGRAM
-from tests.support.harness import bearer, read_topic, running, topics_ready, wait_for
+from tests.support.harness import bearer, read_topic, running, serving, topics_ready, wait_for
 
 # intake's fixtures, without a manager: this flow is about participants, not the org chart
 LEADER = {key: value for key, value in INTAKE_LEADER.items() if key != "manager_id"}
@@ -31,16 +31,18 @@ def _enrol(client, headers) -> dict:
 def test_registered_participant_reaches_matching_through_kafka(settings_for):
     intake_settings, matching_settings = settings_for("intake"), settings_for("matching")
     topics_ready(intake_settings)
-    intake = create_intake(intake_settings).test_client()
-    matching = create_matching(matching_settings).test_client()
+    intake_app = create_intake(intake_settings)
+    intake = intake_app.test_client()
     participant = _enrol(intake, bearer(intake_settings))
     path = f"/v1/participants/{participant['participant_id']}"
+    matching = create_matching(matching_settings).test_client()
     admin = bearer(matching_settings)
     assert matching.get(path, headers=admin).status_code == 404
 
     with (
+        serving(intake_app) as intake_url,  # matching's worker asks it for the participant's data key
         running(intake_worker(intake_settings), intake_settings),
-        running(matching_worker(matching_settings), matching_settings),
+        running(matching_worker(matching_settings.with_overrides(intake_url=intake_url)), matching_settings),
     ):
         seen = wait_for(
             lambda: matching.get(path, headers=admin).status_code == 200 and matching.get(path, headers=admin)
@@ -51,7 +53,9 @@ def test_registered_participant_reaches_matching_through_kafka(settings_for):
     assert body["topics_to_learn"] == ["social-media-influencer-marketing"]
     records = read_topic(intake_settings, intake_settings.topic(PARTICIPANTS), expected=1)
     envelopes = [json.loads(r.value) for r in records]
-    assert [e["type"] for e in envelopes] == ["mentoring.participant.registered.v1"]
+    assert [e["type"] for e in envelopes] == ["mentoring.participant.registered.v2"]
+    assert set(envelopes[0]["data"]) == {"participant_id", "program_id", "status", "sealed"}
+    assert "E000100" not in records[0].value.decode()  # sealed: readable only with intake's key
     assert records[0].key.decode() == participant["participant_id"]
     assert envelopes[0]["specversion"] == "1.0" and envelopes[0]["subject"] == participant["participant_id"]
 

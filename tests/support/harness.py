@@ -8,7 +8,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from flask import Flask
 from kafka import KafkaConsumer
+from werkzeug.serving import make_server
 
 from shared.auth import dev_token
 from shared.config import Settings
@@ -67,6 +69,19 @@ def running(parts: WorkerParts, settings: Settings) -> Iterator[WorkerParts]:
     finally:
         stop.set()
         shut_down(parts, threads, join_timeout_s=30)
+
+
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """Serve an app over real HTTP on a free local port (what another service's worker calls); its URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
 
 
 def topics_ready(settings: Settings) -> None:

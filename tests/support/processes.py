@@ -53,6 +53,8 @@ class ServiceProcesses:
             "LOG_LEVEL": "WARNING",
             "WEB_CONCURRENCY": "2",
             "PYTHONUNBUFFERED": "1",
+            # workers ask intake's API for participant keys (shared.sealing): this system's, not the default
+            **({"INTAKE_URL": self.api_url("intake")} if "intake" in self.api_ports else {}),
             **self.extra_env,
         }
 

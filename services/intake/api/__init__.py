@@ -8,7 +8,7 @@ import, in this order (the order of the OpenAPI document's paths).
 from services.intake.api.common import BULK_BODY_LIMIT, blp
 
 # isort: off
-from services.intake.api import programs, imports, participants, orgchart  # noqa: F401  (attach the routes)
+from services.intake.api import programs, imports, participants, orgchart, keys  # noqa: F401  (attach the routes)
 # isort: on
 
 __all__ = ["BULK_BODY_LIMIT", "blp"]

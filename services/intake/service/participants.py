@@ -67,6 +67,10 @@ def _change(uow: IntakeUnitOfWork, participant_id: str, by: Principal, change: C
             events,
             replace_outbox=participant.is_erased,
         )
+    if participant.is_erased:
+        # After the erased state is stored (a repeated erasure finishes one a crash interrupted): events
+        # sealed with this key, in every topic and dead-letter topic, can no longer be read.
+        uow.data_keys.destroy(participant_id)
     return [*events, recorded(participant)]
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from shared.sealing import KeyStore
 from shared.uow import Clock, UnitOfWork
 from shared.versioned import Publishable, Versioned, VersionedStore
 
@@ -80,12 +81,13 @@ class ImportLog(Protocol):
 
 
 class IntakeUnitOfWork(UnitOfWork):
-    """Intake's stores and clock; the Mongo and in-memory implementations set the four repositories."""
+    """Intake's stores and clock; the Mongo and in-memory implementations set the five repositories."""
 
     programs: ProgramRepository
     participants: ParticipantRepository
     orgchart: OrgChartRepository
     imports: ImportLog
+    data_keys: KeyStore  # participants' data keys: erasure destroys one (crypto-shredding)
 
     def __init__(self, clock: Clock | None = None) -> None:
         super().__init__(**({"clock": clock} if clock else {}))

@@ -80,7 +80,8 @@ def _purge(uow: IntakeUnitOfWork, program: Program, version: int) -> ProgramPurg
     now: datetime = uow.clock()
     program.mark_personal_data_purged(now=now)  # refuses (409) unless the program is closed
     updates = []
-    for loaded in uow.participants.in_program(program.program_id):
+    enrolled = uow.participants.in_program(program.program_id)
+    for loaded in enrolled:
         participant = Participant.from_record(loaded.record)
         events = participant.erase(now=now)
         if events:
@@ -95,5 +96,7 @@ def _purge(uow: IntakeUnitOfWork, program: Program, version: int) -> ProgramPurg
             )
     if uow.participants.bulk([], updates):
         raise Conflict("participants changed during the purge; run it again to finish")
+    for loaded in enrolled:  # every key, so a purge run again finishes what a crash left
+        uow.data_keys.destroy(loaded.record["participant_id"])
     uow.programs.save(program.program_id, program.to_record(), version)
     return ProgramPurged(program.program_id, len(updates), program.personal_data_purged_at)

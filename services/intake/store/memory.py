@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from services.intake.service.ports import IntakeUnitOfWork, ReportingLine
+from services.intake.store.keys import MemoryDataKeys
 from shared.events.envelope import Event
 from shared.events.outbox import outbox_entries
 from shared.uow import Clock
@@ -140,3 +141,4 @@ class MemoryIntakeUnitOfWork(IntakeUnitOfWork):
         self.participants = MemoryParticipants()
         self.orgchart = MemoryOrgChart()
         self.imports = MemoryImportLog()
+        self.data_keys = MemoryDataKeys()

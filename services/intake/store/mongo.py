@@ -14,6 +14,7 @@ from pymongo import ASCENDING
 from pymongo.database import Database
 
 from services.intake.service.ports import PROGRAM_READ_REUSE_S, IntakeUnitOfWork
+from services.intake.store.keys import MongoDataKeys
 from services.intake.store.names import IMPORTS, ORGCHART, PARTICIPANTS, PROGRAMS, SOURCE
 from services.intake.store.orgchart import MongoOrgChart
 from shared.events.outbox import OUTBOX_FIELD, PENDING_FLAG
@@ -146,3 +147,4 @@ class MongoIntakeUnitOfWork(IntakeUnitOfWork):
         self.participants = MongoParticipants(db)
         self.orgchart = MongoOrgChart(db)
         self.imports = MongoImportLog(db)
+        self.data_keys = MongoDataKeys(db)

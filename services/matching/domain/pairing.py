@@ -21,6 +21,7 @@ from shared.records import pick
 SIDES = ("leader", "junior")
 LIVE_STATES = ("published", "accepted", "active")  # the pair holds the leader and one junior place
 FINAL_STATES = ("declined", "ended")
+SYSTEM_ACTORS = ("system", "feedback")  # their reasons are fixed texts or codes, never what a person typed
 
 # What a pairing record stores besides its acceptance and history, in stored order.
 RECORDED = (
@@ -181,7 +182,10 @@ class Pairing:
         return self.state in LIVE_STATES
 
     def payload(self, by: str | None = None) -> dict[str, Any]:
-        """The event payload (docs/schemas/mentoring.pairing.*.v1.json): ids, state, reasons."""
+        """The event payload (docs/schemas/mentoring.pairing.*.v1.json): ids, state, reason codes.
+
+        ``reason`` is published only when the system set it (a withdrawal, an erasure, feedback's risk
+        code): what a person typed stays here, where an erasure removes it, never in the log."""
         return {
             "pairing_id": self.pairing_id,
             "program_id": self.program_id,
@@ -191,7 +195,7 @@ class Pairing:
             "match_run_id": self.match_run_id,
             "score": self.score,
             "components": self.components,
-            "reason": self.reason,
+            "reason": self.reason if by in SYSTEM_ACTORS else None,
             "by": by,
             "acceptance": dict(self.acceptance),
             "decline_reason": self.decline_reason,

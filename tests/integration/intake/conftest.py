@@ -17,8 +17,12 @@ from flask.testing import FlaskClient
 from pymongo.database import Database
 
 from services.intake.app import create_app
+from services.intake.store import MongoDataKeys
 from services.intake.worker import build_worker
 from shared.config import Settings
+from shared.contracts.sealed import SEALED_FORMS
+from shared.events.envelope import parse_event
+from shared.sealing import EventOpener, KeyShredded
 from tests.support.harness import bearer, read_topic, running, topics_ready
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "docs" / "schemas"
@@ -126,10 +130,25 @@ class Intake:
             for document in self.db[name].find({}, {"outbox": 1})
         )
 
-    def published(self, topic: str, expected: int, timeout_s: float = 30.0) -> list[dict[str, Any]]:
-        """The first ``expected`` envelopes on a logical topic (with the Kafka key as ``_key``)."""
+    def published(
+        self, topic: str, expected: int, timeout_s: float = 30.0, *, opened: bool = True
+    ) -> list[dict[str, Any]]:
+        """The first ``expected`` envelopes on a logical topic (with the Kafka key as ``_key``), sealed ones
+        opened with intake's keys as a consumer sees them, unless their key is gone (erased) or
+        ``opened=False`` (as on the wire)."""
         records = read_topic(self.settings, self.settings.topic(topic), expected, timeout_s)
-        return [{**json.loads(r.value), "_key": r.key.decode()} for r in records]
+        envelopes = [{**json.loads(r.value), "_key": r.key.decode()} for r in records]
+        return [self._opened(envelope) for envelope in envelopes] if opened else envelopes
+
+    def _opened(self, envelope: dict[str, Any]) -> dict[str, Any]:
+        opener = EventOpener(MongoDataKeys(self.db), SEALED_FORMS)
+        event = parse_event({k: v for k, v in envelope.items() if k != "_key"})
+        if not opener.is_sealed(event.type):
+            return envelope
+        try:
+            return {**opener.open(event).to_dict(), "_key": envelope["_key"]}
+        except KeyShredded:
+            return envelope
 
 
 def _bytes_io(text: str) -> io.BytesIO:

@@ -41,7 +41,7 @@ def test_enrolment_changes_withdrawal_and_reenrolment_reach_kafka_as_published(
     assert leader_events == ["registered", "updated", "withdrawn", "updated"]  # per-aggregate order kept
     withdrawals = {e["subject"]: e["data"] for e in envelopes if e["type"].endswith("withdrawn.v1")}
     assert withdrawals[lid] == {
-        "participant_id": lid, "program_id": program_id, "employee_id": "E000100", "reason": None
+        "participant_id": lid, "program_id": program_id, "employee_id": None, "reason": None
     }  # fmt: skip
     assert withdrawals[jid]["reason"] == "consent-withdrawn"
     assert_published_contract(envelopes + lines)

@@ -35,9 +35,10 @@ def test_erasure_publishes_ids_only_and_leaves_no_personal_data_in_intake(intake
         envelopes = intake.published(PARTICIPANTS, expected=2)
     assert erased.get_json()["status"] == "erased" and erased.get_json()["employee_id"] is None
     assert [e["type"] for e in envelopes] == [
-        "mentoring.participant.registered.v1",
+        "mentoring.participant.registered.v2",  # still sealed: the erasure destroyed its key
         "mentoring.participant.erased.v1",
     ]
+    assert [marker for marker in PERSONAL_MARKERS if marker in json.dumps(envelopes)] == []
     assert envelopes[1]["data"] == {"participant_id": person["participant_id"], "program_id": program_id}
     assert_published_contract(envelopes)
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from services.intake.domain import Participant, Program, diff_org_charts
 from services.intake.domain.importer import import_participants
+from services.intake.store import MemoryDataKeys
 from shared.contracts import CONTACTS, ORGCHART, PARTICIPANTS, PROGRAMS, REGISTRY
+from shared.contracts.sealed import SEALED_FORMS
+from shared.sealing import EventOpener, EventSealer
 
 INTAKE_TOPICS = (PROGRAMS, PARTICIPANTS, ORGCHART, CONTACTS)
 CONTACT = {"display_name": "Ana Silva", "email": "ana.silva@example.com", "locale": "pt-PT"}
@@ -36,7 +39,39 @@ def test_the_journey_emits_every_event_type_intake_publishes(
     program, leader_values, junior_values, now, make_people_csv
 ):
     events = journey(program, leader_values, junior_values, now, make_people_csv)
-    assert {event.type for event in events} == {t.name for t in REGISTRY.types() if t.topic in INTAKE_TOPICS}
+    emitted = {event.type for event in events}
+    published = emitted | {form.sealed_type for form in SEALED_FORMS if form.plain_type in emitted}
+    assert published == {t.name for t in REGISTRY.types() if t.topic in INTAKE_TOPICS}
+
+
+def test_what_the_relay_seals_is_valid_against_the_sealed_schema_and_opens_to_the_emitted_payload(
+    program, leader_values, junior_values, now, make_people_csv
+):
+    keys = MemoryDataKeys()
+    envelopes = [
+        e.envelope("/services/intake")
+        for e in journey(program, leader_values, junior_values, now, make_people_csv)
+    ]
+    sealed = EventSealer(keys, SEALED_FORMS).seal_all(envelopes)
+    opener = EventOpener(keys, SEALED_FORMS)
+    kinds = set()
+    for plain, published in zip(envelopes, sealed, strict=True):
+        assert published is not None
+        if not opener.is_sealed(published.type):
+            assert published is plain
+            continue
+        kinds.add(published.type)
+        REGISTRY.validate(published.type, published.data)
+        assert set(published.data) <= {"participant_id", "program_id", "status", "sealed"}
+        assert opener.open(published).data == plain.data
+    assert kinds == {form.sealed_type for form in SEALED_FORMS}
+
+
+def test_withdrawal_publishes_no_employee_id(program, leader_values, now):
+    leader, _ = Participant.register(program, "part-1", leader_values, now=now)
+    (withdrawn,) = leader.withdraw("moving to another team", now=now)
+    assert withdrawn.data["employee_id"] is None
+    assert "moving" not in str(withdrawn.data)
 
 
 def test_every_emitted_payload_is_valid_against_the_one_published_schema(

@@ -182,7 +182,7 @@ def test_withdraw_then_reenrol_round_trip(program, leader_values, now):
     assert withdrawn[0].data == {
         "participant_id": "part-1",
         "program_id": program.program_id,
-        "employee_id": "E000100",
+        "employee_id": None,
         "reason": None,
     }
     assert leader.withdrawal_reason == "too busy this quarter"  # kept in intake, never on the wire

@@ -222,13 +222,13 @@ class Participant:
         return [ParticipantErased(key=self.participant_id, data=ids), ContactErased(self.participant_id, ids)]
 
     def _withdrawn_event(self) -> ParticipantWithdrawn:
-        # Ids and a reason code only: consumers drop the person from matching; the profile and any free-text
-        # reason stay in intake (free text may hold personal data and events live on in the log).
+        # Ids and a reason code only: consumers drop the person from matching; the profile, the employee id
+        # and any free-text reason stay in intake (events live on in the log after an erasure).
         code = CONSENT_WITHDRAWN_REASON if self.withdrawal_reason == CONSENT_WITHDRAWN_REASON else None
         data = {
             "participant_id": self.participant_id,
             "program_id": self.program_id,
-            "employee_id": self.employee_id,
+            "employee_id": None,
             "reason": code,
         }
         return ParticipantWithdrawn(key=self.participant_id, data=data)
