@@ -127,13 +127,13 @@ class Scheduler:
             single += self._fire_batch(kind, group, handed)
         if self.pool is None or len(single) < 2:
             for item in single:
-                self._fire(item, self.dispatch)
+                self._fire(item, self._loop_dispatch())
         else:
             list(self.pool.map(lambda item: self._fire(item, self._thread_dispatch()), single))
 
     def _parallel(self, send: Callable, intents: list) -> list:
         if self.pool is None or len(intents) < 2:
-            return [send(intent, self.dispatch) for intent in intents]
+            return [send(intent, self._loop_dispatch()) for intent in intents]
         return list(self.pool.map(lambda intent: send(intent, self._thread_dispatch()), intents))
 
     def _fire_batch(self, kind: str, items: list[DueItem], handed: frozenset[str]) -> list[DueItem]:
