@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from kafka import KafkaConsumer, TopicPartition
-from kafka.errors import CommitFailedError, KafkaError
+from kafka.errors import CommitFailedError, KafkaError, MessageSizeTooLargeError
 from marshmallow import ValidationError
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, ConnectionFailure, PyMongoError
@@ -159,7 +159,14 @@ class EventConsumer:
         ]
         target = dlq_topic(record.topic, self.group)
         try:
-            self.publisher.send_raw(target, record.value, record.key, headers).get(timeout=30)
+            try:
+                self.publisher.send_raw(target, record.value, record.key, headers).get(timeout=30)
+            except MessageSizeTooLargeError:
+                # A record about as large as its topic takes leaves no room for these headers: the dead
+                # letter names it (topic, partition, offset) instead of copying it, so the group goes on.
+                size = len(record.value or b"")
+                omitted = [*headers, ("dlq_value_omitted", f"{size} bytes, too large to copy".encode())]
+                self.publisher.send_raw(target, b"", record.key, omitted).get(timeout=30)
         except KafkaError as error:
             raise InfrastructureDown(f"cannot write dead letter to {target}: {error}") from error
         EVENTS_DEAD_LETTERED.labels(self.service, record.topic).inc()
