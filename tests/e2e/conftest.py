@@ -35,8 +35,14 @@ def running_system(servers, mailbox: Sink, tmp_path_factory) -> Iterator[Service
     keys_dir = str(tmp_path_factory.mktemp("e2e-dev-keys"))
     settings = {service: isolated_settings(servers, isolation, keys_dir, service) for service in SERVICES}
     topics_ready(settings["intake"])
-    smtp = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mailbox.port), "SMTP_TLS": "none"}
-    processes = ServiceProcesses(settings, tmp_path_factory.mktemp("e2e-logs"), extra_env=smtp).start()
+    # as ``make run``'s stack: e-mail goes to the sink, subscriber webhooks may target receivers on loopback
+    env = {
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(mailbox.port),
+        "SMTP_TLS": "none",
+        "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
+    }
+    processes = ServiceProcesses(settings, tmp_path_factory.mktemp("e2e-logs"), extra_env=env).start()
     try:
         yield processes
     finally:
