@@ -107,7 +107,7 @@ class Delivery:
         """The payload of ``notification.delivered`` / ``.failed``: ids and template, never the text."""
         return {
             "notification_id": self.message_id,
-            "recipient_id": self.message.recipient,
+            "recipient_id": self.message.published_recipient,
             "channel": self.message.channel,
             "template": self.message.template,
             "cause_event_id": self.message.cause_event_id,

@@ -35,3 +35,9 @@ class Message:
     html: str | None
     address: str | None
     deliver_at: datetime
+
+    @property
+    def published_recipient(self) -> str:
+        """Whom ids and events name: a participant by their participant id, so no employee id of theirs
+        is left on the log after their erasure; anyone else as ``recipient``."""
+        return self.participant_id or self.recipient

@@ -33,7 +33,9 @@ TEMPLATES: dict[type[PublishedEvent], Template] = {
         "Both of you accepted. Set your two-way goals and book your first session.",
     ),
     PairingEnded: Template(
-        "pairing_ended", "Your pairing has ended", "Your pairing ended ({{ reason or 'planned end' }})."
+        "pairing_ended",
+        "Your pairing has ended",
+        "Your pairing ended ({{ reason or end_kind or 'planned end' }}).",
     ),
 }
 

@@ -89,7 +89,7 @@ def tell_chat(
         except (rendering.TemplateFailure, rendering.UnknownTemplate) as error:
             log.error("chat template failure for %s: %s", message.message_id, error)
             failed = Delivery(message, planned_at=now, updated_at=now).failed(str(error), now)
-            uow.deliveries.plan(failed, [NotificationFailed(message.recipient, failed.outcome())])
+            uow.deliveries.plan(failed, [NotificationFailed(message.published_recipient, failed.outcome())])
             continue
         message = replace(message, locale=locale, subject=rendered.subject, text=rendered.text)
         planned += plan_delivery(uow, message, caused_at)

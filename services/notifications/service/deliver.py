@@ -66,7 +66,7 @@ def plan_delivery(uow: NotificationsUnitOfWork, message: Message, caused_at: dat
     if message.channel == "in_app":
         delivered = replace(delivery, status=SENT, sent_at=now)
         created = uow.deliveries.plan(
-            delivered, [NotificationDelivered(message.recipient, delivered.outcome())]
+            delivered, [NotificationDelivered(message.published_recipient, delivered.outcome())]
         )
         if created:
             NOTIFICATIONS_DELIVERED.labels("in_app", DELIVERED).inc()
@@ -202,7 +202,7 @@ def _send(intent: tuple[DueItem, Delivery, int], dispatch: Dispatch) -> tuple:
 
 def _outcome_event(delivery: Delivery):
     kind = NotificationDelivered if delivery.status == SENT else NotificationFailed
-    return kind(delivery.message.recipient, delivery.outcome())
+    return kind(delivery.message.published_recipient, delivery.outcome())
 
 
 def _after_failure(dispatch: Dispatch, delivery: Delivery, version: int, reason: str, *, permanent: bool):

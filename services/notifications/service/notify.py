@@ -140,7 +140,8 @@ def _message(
     command: RecordNotifications, route: Route, person: Person, channel: str, now: datetime
 ) -> Message:
     return Message(
-        message_id=message_id_of(command.cause_event_id, person.recipient, channel),
+        # a participant by participant id: the id is published (notification_id) and outlives erasure
+        message_id=message_id_of(command.cause_event_id, person.participant_id or person.recipient, channel),
         cause_event_id=command.cause_event_id,
         cause_type=command.cause.type,
         recipient=person.recipient,
@@ -163,7 +164,7 @@ def _fail(uow: NotificationsUnitOfWork, message: Message, reason: str) -> None:
     """A template error: this delivery is recorded as failed with the reason (and its event)."""
     now = uow.clock()
     failed = Delivery(message, planned_at=now, updated_at=now).failed(reason, now)
-    uow.deliveries.plan(failed, [NotificationFailed(message.recipient, failed.outcome())])
+    uow.deliveries.plan(failed, [NotificationFailed(message.published_recipient, failed.outcome())])
 
 
 def _enrolment(command: RecordNotifications, uow: NotificationsUnitOfWork) -> RecordNotifications | None:

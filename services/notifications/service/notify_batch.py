@@ -268,7 +268,7 @@ class BatchView:
         inbox = [
             (message, created)
             for message, created in self.inbox.inbox
-            if message_id_of(message.cause_event_id, message.recipient, "in_app") not in existing
+            if message_id_of(message.cause_event_id, message.published_recipient, "in_app") not in existing
         ]
         if inbox:
             self.uow.inbox.add_many(inbox)

@@ -64,6 +64,16 @@ def test_an_ended_pairing_cannot_end_again_or_be_declined():
             change()
 
 
+def test_what_a_person_typed_to_end_a_pairing_is_kept_but_never_published():
+    ended, (event,) = published().end("early", "my manager made it awkward", "L1", NOW)
+    assert ended.reason == "my manager made it awkward"  # shown in matching, removed by an erasure
+    assert (event.data["reason"], event.data["end_kind"], event.data["by"]) == (None, "early", "L1")
+    _, (by_admin,) = published().end("planned", "budget cut", "admin", NOW)
+    assert by_admin.data["reason"] is None
+    _, (by_system,) = published().end("early", "participant withdrew", "system", NOW)
+    assert by_system.data["reason"] == "participant withdrew"
+
+
 def test_rematch_request_ends_the_pairing_and_asks_for_a_new_junior():
     active, _ = published().accept("leader", NOW)
     active, _ = active.accept("junior", NOW)

@@ -3,6 +3,7 @@ into the bus, then the inbox, the delivery log, held digests and scheduled items
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -222,3 +223,13 @@ def test_an_event_type_no_route_knows_is_ignored_counted_and_logged_once(world, 
 def test_every_type_on_the_consumed_topics_has_a_handler():
     handled = {kind.type for kind in events.handlers(World().bus, "https://x")}
     assert handled == {t.name for t in REGISTRY.types() if t.topic in events.CONSUMED_TOPICS}
+
+
+def test_what_is_published_of_a_participants_notifications_names_their_participant_id_not_employee_id(world):
+    world.feed(envelope(PairingPublished("pr-1", pairing("published"))))
+    outcomes = [e for e in world.uow.deliveries.pending() if e.type.startswith("mentoring.notification.")]
+    assert {e.data["recipient_id"] for e in outcomes} >= {"J1", "L1"}
+    for outcome in outcomes:
+        published = json.dumps(outcome.to_dict())
+        assert "E-JUN" not in published and "E-LEAD" not in published, published
+        assert outcome.subject == outcome.data["recipient_id"]
