@@ -442,6 +442,20 @@ def pulse_releases_its_figures(s: Scenario, respondents: int) -> dict:
     return results
 
 
+def healthy_while_the_cadence_holds(s: Scenario, *pairings: dict) -> None:
+    """Feedback's health of the live pairings with goals and a check-in today: not at risk, the cadence
+    kept in full (the crossing to at risk needs weeks without a session: see the module's docstring)."""
+    for pairing in pairings:
+
+        def assessed(pairing=pairing) -> dict:
+            return s.call(s.admin, "GET", "feedback", f"/pairings/{pairing['pairing_id']}/health")
+
+        view = eventually("health assessed", assessed, lambda v: (v.get("health") or {}).get("computed_at"))
+        health = view["health"]
+        assert view["state"] == "active" and view["at_risk"] is False and health["reason"] is None, view
+        assert health["components"]["cadence"] == 100.0 and health["score"] >= 50, view
+
+
 def erase_and_tell_the_other_side(s: Scenario, pairing: dict, kafka: OutsideSubscriber, mailbox) -> None:
     """The junior of a live pairing is erased: the pairing ends, its leader is told (inbox and e-mail) and
     waits for a new junior, whom a rematch proposes; what leaves intake about the junior is ids only."""
@@ -528,6 +542,7 @@ def test_a_program_from_creation_to_its_outcome_report(system, mailbox, tmp_path
 
         goals_check_ins_and_an_insight(s, first, fourth, mailbox)
         pulse = pulse_releases_its_figures(s, respondents=4)
+        healthy_while_the_cadence_holds(s, first, fourth)
         erase_and_tell_the_other_side(s, second, kafka, mailbox)
 
         def reported() -> dict | None:
