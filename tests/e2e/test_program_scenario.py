@@ -564,9 +564,19 @@ def test_a_program_from_creation_to_its_outcome_report(system, mailbox, tmp_path
         assert "pairs.formed,3" in csv and f"pulse.{pulse['pulse_id']}.responses,4" in csv
 
         # the feedback and the later pairing events reached the subscriber and the webhook once each too
-        assert len(kafka.of_type(s.program_id, "feedback.goal_set")) == 4
-        assert len(kafka.of_type(s.program_id, "feedback.checkin_logged")) == 3
-        assert len(kafka.of_type(s.program_id, "feedback.insight_acted_upon")) == 1
+        verbs = ("goal_set", "goal_completed", "checkin_logged", "insight_acted_upon", "pulse_closed")
+        feedback = {
+            "goal_set": 4,
+            "goal_completed": 1,
+            "checkin_logged": 3,
+            "insight_acted_upon": 1,
+            "pulse_closed": 1,
+        }
+
+        def seen() -> dict[str, int]:
+            return {verb: len(kafka.of_type(s.program_id, f"feedback.{verb}")) for verb in verbs}
+
+        eventually("feedback's events on Kafka", seen, lambda counts: counts == feedback)
         (closed,) = kafka.of_type(s.program_id, "feedback.pulse_closed")
         assert closed.data["released"] is True and closed.data["responses"] == 4
         (ended,) = kafka.of_type(s.program_id, "pairing.ended")
