@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from services.feedback.pulse.schemas import PulseResults
 from services.feedback.service import PAIRING_FIELDS
 from shared.contracts.feedback import GOAL_STATUSES
 
@@ -165,3 +166,68 @@ class FeedbackSettingsSchema(Schema):
 
 class OutcomeArgsSchema(Schema):
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+
+
+class SurveyOpenSchema(Schema):
+    kind = fields.String(metadata={"description": "fit_check, midpoint or end"})
+    due_on = fields.String(metadata={"description": "the day the survey opened (ISO date)"})
+    questions = fields.List(fields.Nested(QuestionSchema))
+    my_answers = fields.Dict(
+        keys=fields.String(), allow_none=True, metadata={"description": "yours, null until you answer"}
+    )
+
+
+class SurveyAnsweredSchema(Schema):
+    kind = fields.String()
+    answers = fields.Dict(keys=fields.String(), metadata={"description": "question id -> your answer"})
+
+
+class SurveyRecordSchema(Schema):
+    """One side's answers to one milestone survey of a pairing, as the program's admins see them."""
+
+    pairing_id = fields.String()
+    program_id = fields.String()
+    kind = fields.String()
+    side = fields.String(metadata={"description": "leader or junior"})
+    participant_id = fields.String()
+    answers = fields.Dict(keys=fields.String())
+    answered_at = fields.DateTime()
+
+
+class OutcomePairsSchema(Schema):
+    formed = fields.Integer()
+    active = fields.Integer()
+    ended = fields.Integer()
+    ended_early = fields.Integer()
+
+
+class OutcomeGoalsSchema(Schema):
+    set = fields.Integer()
+    achieved = fields.Integer()
+    attainment_rate = fields.Float(allow_none=True, metadata={"description": "null without goals"})
+
+
+class OutcomeCheckInsSchema(Schema):
+    total = fields.Integer()
+    per_pairing = fields.Float(allow_none=True, metadata={"description": "null without formed pairs"})
+
+
+class OutcomeInsightsSchema(Schema):
+    raised = fields.Integer()
+    acknowledged = fields.Integer()
+    acted_upon = fields.Integer()
+    median_days_to_act = fields.Float(allow_none=True)
+
+
+class OutcomeReportSchema(Schema):
+    """The program's figures over its formed pairings and its closed pulses (k rules applied)."""
+
+    program_id = fields.String()
+    pairs = fields.Nested(OutcomePairsSchema)
+    early_closure_rate = fields.Float(allow_none=True, metadata={"description": "null without formed pairs"})
+    early_closure_anchor = fields.Float(metadata={"description": "the rate programs are compared with"})
+    goals = fields.Nested(OutcomeGoalsSchema)
+    check_ins = fields.Nested(OutcomeCheckInsSchema)
+    insights = fields.Nested(OutcomeInsightsSchema)
+    at_risk = fields.Integer(metadata={"description": "active pairings at risk now"})
+    pulse = fields.List(fields.Nested(PulseResults))

@@ -112,6 +112,7 @@ def act_on_insight(body: dict, pairing_id: str, insight_id: str) -> dict:
 
 @blp.get("/pairings/<pairing_id>/surveys")
 @require_roles("participant")
+@blp.response(200, schemas.SurveyOpenSchema(many=True))
 @problems(401, 403, 404)
 def list_surveys(pairing_id: str) -> list:
     """The milestone surveys open on the pairing, with your own answers"""
@@ -121,7 +122,7 @@ def list_surveys(pairing_id: str) -> list:
 @blp.put("/pairings/<pairing_id>/surveys/<kind>")
 @require_roles("participant")
 @blp.arguments(schemas.SurveyAnswerSchema)
-@blp.response(201)
+@blp.response(201, schemas.SurveyAnsweredSchema)
 @problems(401, 403, 404, 409, 422)
 def answer_survey(body: dict, pairing_id: str, kind: str) -> dict:
     """Answer an open milestone survey (fit_check, midpoint, end) once; the other side never sees it"""

@@ -17,6 +17,7 @@ from shared.auth import current_principal, require_roles
 
 blp = Blueprint("programs", __name__, url_prefix="/v1", description="Program settings and outcomes")
 problems = documented(blp)
+CSV = {"schema": {"type": "string", "description": "metric,value rows, one per figure"}}
 
 
 @blp.get("/programs/<program_id>/feedback-settings")
@@ -42,6 +43,7 @@ def put_settings(body: dict, program_id: str) -> dict:
 
 @blp.get("/programs/<program_id>/surveys")
 @require_roles("admin")
+@blp.response(200, schemas.SurveyRecordSchema(many=True))
 @problems(401, 403, 404)
 def program_surveys(program_id: str) -> list:
     """Every pairing's milestone survey answers (the program's admins)"""
@@ -51,6 +53,15 @@ def program_surveys(program_id: str) -> list:
 @blp.get("/programs/<program_id>/outcomes")
 @require_roles("admin", "hr", "service")
 @blp.arguments(schemas.OutcomeArgsSchema, location="query")
+@blp.response(200, schemas.OutcomeReportSchema)
+@blp.doc(
+    responses={
+        "200": {
+            "description": "The report (JSON; ?format=csv: CSV)",
+            "content": {"application/json": {"schema": schemas.OutcomeReportSchema}, "text/csv": CSV},
+        }
+    }
+)
 @problems(401, 403, 404, 422)
 def outcomes(query: dict, program_id: str):
     """The program's outcome report (``?format=csv`` for the CSV export)"""
@@ -62,6 +73,7 @@ def outcomes(query: dict, program_id: str):
 
 @blp.get("/programs/<program_id>/outcomes.csv")
 @require_roles("admin", "hr", "service")
+@blp.doc(responses={"200": {"description": "metric,value rows", "content": {"text/csv": CSV}}})
 @problems(401, 403, 404)
 def outcomes_csv(program_id: str) -> Response:
     """The program's outcome report as CSV (metric, value)"""

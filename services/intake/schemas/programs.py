@@ -159,10 +159,19 @@ class PurgeReportSchema(Schema):
     purged_at = fields.DateTime()
 
 
+class RulesView(RulesSchema):
+    """A program's rules as the API returns them: every rule, ``languages`` empty when any will do."""
+
+    languages = fields.List(
+        fields.String(metadata=LANGUAGE_TAG_DOC),
+        metadata={"description": "languages a pair may share; empty: any language both people speak"},
+    )
+
+
 class ProgramSchema(ProgramPayload):
     """A program as the API returns it: the published payload plus its bookkeeping times."""
 
-    rules = fields.Nested(RulesSchema)  # the same fields; documented once, as the body's rules
+    rules = fields.Nested(RulesView)
 
     created_at = fields.DateTime()
     updated_at = fields.DateTime()

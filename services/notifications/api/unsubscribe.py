@@ -26,6 +26,7 @@ blp = Blueprint(
     "unsubscribe", __name__, url_prefix="/v1", description="One-click unsubscribe from e-mail (RFC 8058)"
 )
 PUBLIC = {"security": []}  # OpenAPI: no bearer token; the signed token in the query authorises
+HTML = {"schema": {"type": "string", "description": "an HTML page"}}
 
 
 class TokenQuery(StrictSchema):
@@ -62,7 +63,7 @@ def _page(title: str, body: str, form: str = "") -> Response:
 
 @blp.get("/unsubscribe")
 @blp.arguments(TokenQuery, location="query")
-@blp.doc(**PUBLIC, responses={"200": {"description": "a confirmation page (text/html)"}})
+@blp.doc(**PUBLIC, responses={"200": {"description": "a confirmation page", "content": {"text/html": HTML}}})
 def confirm_unsubscribe(query: dict) -> Response:
     """The page an unsubscribe link opens: what it switches off, and a button that does it (a GET
     changes nothing, so a mail scanner following links unsubscribes nobody)."""
@@ -85,7 +86,15 @@ def confirm_unsubscribe(query: dict) -> Response:
 @blp.post("/unsubscribe")
 @blp.arguments(TokenQuery, location="query")
 @blp.response(200, UnsubscribedView)
-@blp.doc(**PUBLIC)
+@blp.doc(
+    **PUBLIC,
+    responses={
+        "200": {
+            "description": "JSON for a mail client, a page for a browser (Accept: text/html)",
+            "content": {"application/json": {"schema": UnsubscribedView}, "text/html": HTML},
+        }
+    },
+)
 def unsubscribe(query: dict) -> dict | Response:
     """Switch the token's channel off for its category (idempotent). A browser posting the page's form
     gets a page back; a mail client gets JSON (RFC 8058 ignores the body)."""

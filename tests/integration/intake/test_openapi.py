@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import jsonschema
+
 from services.intake.domain.validation import iana_timezones
 from shared.vocabulary import DEFAULT_WEIGHTS
 
@@ -75,3 +77,30 @@ def test_created_resources_link_to_the_operations_that_take_their_id(intake):
         assert method in spec["paths"][path.replace("~1", "/").replace("~0", "~")]
     participant_links = spec["paths"]["/v1/participants"]["post"]["responses"]["201"]["links"]
     assert len(participant_links) == 7  # get, patch, delete, withdraw, reenrol, consent, erase
+
+
+def _json_schema(schema, components: dict):
+    """An OpenAPI 3.0 schema as plain JSON Schema: references inlined, ``nullable`` as a null type."""
+    if isinstance(schema, list):
+        return [_json_schema(item, components) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if "$ref" in schema:
+        return _json_schema(components[schema["$ref"].rsplit("/", 1)[-1]], components)
+    converted = {k: _json_schema(v, components) for k, v in schema.items() if k != "nullable"}
+    if schema.get("nullable") and "type" in converted:
+        converted["type"] = [converted["type"], "null"]
+    return converted
+
+
+def test_a_program_without_language_rules_is_answered_as_documented(intake):
+    """Found by fuzzing: the answer's ``rules.languages`` is [] (any language), the document said 1 to 20."""
+    spec = intake.client.get("/openapi.json").get_json()
+    components = spec["components"]["schemas"]
+    created = intake.create_program(status="draft")
+    assert created["rules"]["languages"] == []
+    response = spec["paths"]["/v1/programs"]["post"]["responses"]["201"]
+    jsonschema.validate(created, _json_schema(response["content"]["application/json"]["schema"], components))
+    listed = intake.client.get("/v1/programs", headers=intake.admin).get_json()
+    page = spec["paths"]["/v1/programs"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    jsonschema.validate(listed, _json_schema(page, components))
