@@ -72,6 +72,10 @@ docs: venv ## regenerate docs/ (JSON Schemas, AsyncAPI, OpenAPI) from the code
 bench: install ## benchmarks; results in bench/results/*.json
 	$(PY) -m bench.run
 
+.PHONY: chaos
+chaos: install ## 10,000 events while every worker is killed twice and Kafka, FerretDB restart (bench/results/chaos.json)
+	$(PY) -m bench.chaos --events 10000
+
 clean: ## remove caches and run state (keeps the installed Kafka/FerretDB cache)
 	rm -rf .run .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -18,6 +18,7 @@ API (tests)::
     infra = LocalInfra(tmp_path / "infra")          # ports None -> free ports
     infra.start()                                    # installs if needed, waits until ready
     infra.kafka_bootstrap, infra.mongodb_uri         # "127.0.0.1:PORT", "mongodb://127.0.0.1:PORT/"
+    infra.restart("kafka")                           # one server again, same ports and data (chaos tests)
     infra.stop()
 
 Kafka jars come from the Maven registry via ``deploy/local/kafka/pom.xml`` (needs ``java`` >= 17 and
@@ -672,6 +673,39 @@ class LocalInfra:
             (self.run_dir / f"{name}.pid").unlink(missing_ok=True)
         self.env_file.unlink(missing_ok=True)
 
+    def restart(
+        self, name: str, *, kill: bool = False, down_s: float = 0.0, timeout: float = START_TIMEOUT_S
+    ) -> float:
+        """Stop one server (``"kafka"`` or ``"ferretdb"``) and start it again on the same ports and data, as
+        an operator's restart (SIGTERM) or, with ``kill``, a crash (SIGKILL), after ``down_s`` seconds of
+        outage; returns the seconds it was unreachable for. The other server and the SMTP sink keep
+        running."""
+        spawners = {"kafka": self._spawn_kafka, "ferretdb": self._spawn_ferretdb}
+        if name not in spawners:
+            raise InfraError(f"cannot restart {name!r}: only {sorted(spawners)}")
+        pid = self.pids()[name]
+        if pid is None:
+            raise InfraError(f"{name} is not running in {self.run_dir}")
+        started = time.monotonic()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL if kill else signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        while self._alive(name, pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if self._alive(name, pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            while self._alive(name, pid):
+                time.sleep(0.05)
+        proc = self._procs.pop(name, None)
+        if proc is not None:
+            with contextlib.suppress(Exception):
+                proc.wait(timeout=1)
+        time.sleep(down_s)
+        self._wait_ready({name: spawners[name]()}, timeout)
+        self._save_state()
+        return time.monotonic() - started
+
     def __enter__(self) -> LocalInfra:
         return self.start()
 
@@ -815,8 +849,7 @@ class LocalInfra:
             *args,
         ]
 
-    def _start_once(self, timeout: float) -> None:
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+    def _spawn_kafka(self) -> subprocess.Popen:
         java = _java()
         config = self._write_kafka_config()
         if not (self.run_dir / "kafka" / "data" / "meta.properties").exists():
@@ -833,12 +866,12 @@ class LocalInfra:
             )
             _run_tool(cmd, cwd=self.run_dir, what="Kafka storage format")
         heap = os.environ.get("KAFKA_HEAP_OPTS") or KAFKA_HEAP_OPTS
-        kafka = self._spawn(
-            "kafka", self._java_cmd(java, "kafka.Kafka", str(config), heap=heap), self.run_dir
-        )
+        return self._spawn("kafka", self._java_cmd(java, "kafka.Kafka", str(config), heap=heap), self.run_dir)
+
+    def _spawn_ferretdb(self) -> subprocess.Popen:
         fdb_data = self.run_dir / "ferretdb" / "data"
         fdb_data.mkdir(parents=True, exist_ok=True)
-        ferret = self._spawn(
+        return self._spawn(
             "ferretdb",
             [
                 str(ferretdb_binary()),
@@ -849,26 +882,36 @@ class LocalInfra:
             ],
             self.run_dir,
         )
+
+    def _wait_ready(self, procs: dict[str, subprocess.Popen], timeout: float) -> None:
+        """Until every one of ``procs`` (by name) answers; InfraError naming the laggard otherwise."""
+        probes = {"kafka": (kafka_ready, self.kafka_port), "ferretdb": (mongo_ready, self.mongo_port)}
+        waiting = set(procs)
         deadline = time.monotonic() + timeout
-        kafka_ok = mongo_ok = False
         while time.monotonic() < deadline:
-            for name, proc in (("kafka", kafka), ("ferretdb", ferret)):
+            for name, proc in procs.items():
                 if proc.poll() is not None:
                     raise InfraError(
                         f"{name} exited with {proc.returncode} during start-up; "
                         f"{self.run_dir / (name + '.log')}:\n{_tail(self.run_dir / (name + '.log'))}"
                     )
-            mongo_ok = mongo_ok or mongo_ready(HOST, self.mongo_port, timeout=1.0)
-            kafka_ok = kafka_ok or kafka_ready(HOST, self.kafka_port, timeout=1.0)
-            if kafka_ok and mongo_ok:
+            for name in list(waiting):
+                probe, port = probes[name]
+                if probe(HOST, port, timeout=1.0):
+                    waiting.discard(name)
+            if not waiting:
                 return
             time.sleep(0.2)
+        names = " and ".join("Kafka" if n == "kafka" else "FerretDB" for n in sorted(waiting))
+        first = sorted(waiting)[0]
         raise InfraError(
-            f"timed out after {timeout:.0f}s waiting for "
-            f"{'Kafka' if not kafka_ok else ''}{' and ' if not (kafka_ok or mongo_ok) else ''}"
-            f"{'FerretDB' if not mongo_ok else ''}; logs in {self.run_dir}:\n"
-            f"{_tail(self.run_dir / ('kafka.log' if not kafka_ok else 'ferretdb.log'))}"
+            f"timed out after {timeout:.0f}s waiting for {names}; logs in {self.run_dir}:\n"
+            f"{_tail(self.run_dir / (first + '.log'))}"
         )
+
+    def _start_once(self, timeout: float) -> None:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self._wait_ready({"kafka": self._spawn_kafka(), "ferretdb": self._spawn_ferretdb()}, timeout)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -101,12 +101,14 @@ class ServiceProcesses:
         self._wait_ready(self.names, timeout_s)
         return self
 
-    def revive(self, timeout_s: float = 60.0) -> ServiceProcesses:
-        """Start again every process that has exited, on its own port, and wait until they are ready."""
+    def revive(self, timeout_s: float = 60.0, *, wait: bool = True) -> ServiceProcesses:
+        """Start again every process that has exited, on its own port, and (unless ``wait`` is False, as a
+        supervisor restarting a crashed process goes on at once) wait until they are ready."""
         exited = [name for name, process in self.processes.items() if process.poll() is not None]
         for name in exited:
             self._spawn(name)
-        self._wait_ready(exited, timeout_s)
+        if wait:
+            self._wait_ready(exited, timeout_s)
         return self
 
     def api_url(self, service: str) -> str:
