@@ -161,6 +161,14 @@ class FeedbackSettingsSchema(Schema):
         validate=validate.Range(3, 1000),
         metadata={"description": "pulse figures need at least k responses (default 5)"},
     )
+    fit_check_after_days = fields.Integer(
+        strict=True,
+        validate=validate.Range(0, 90),
+        metadata={
+            "description": "the fit check opens this many days after a pairing is activated (default 14; "
+            "0 opens it at once); applies to pairings activated after the change"
+        },
+    )
     survey_questions = fields.List(fields.Nested(QuestionSchema), validate=validate.Length(min=1, max=30))
 
 

@@ -25,7 +25,7 @@ CSV = {"schema": {"type": "string", "description": "metric,value rows, one per f
 @blp.response(200, schemas.FeedbackSettingsSchema)
 @problems(401, 403, 404)
 def get_settings(program_id: str) -> dict:
-    """The program's check-in cadence, pulse k and survey questions"""
+    """The program's check-in cadence, pulse k, fit check delay and survey questions"""
     return queries.feedback_settings(uow(), program_id, current_principal())
 
 
@@ -35,7 +35,7 @@ def get_settings(program_id: str) -> dict:
 @blp.response(200, schemas.FeedbackSettingsSchema)
 @problems(401, 403, 404, 422)
 def put_settings(body: dict, program_id: str) -> dict:
-    """Change the program's cadence, pulse k or survey questions (its admins)"""
+    """Change the program's cadence, pulse k, fit check delay or survey questions (its admins)"""
     principal = current_principal()
     current_bus().handle(c.SaveFeedbackSettings(principal, program_id, body))
     return queries.feedback_settings(uow(), program_id, principal)

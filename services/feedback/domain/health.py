@@ -1,6 +1,11 @@
 """Pairing health: a 0-100 score from keeping the check-in cadence, goal progress and the fit check, with
 its components shown. Below ``AT_RISK_BELOW`` a pairing is at risk; it recovers only at ``RECOVERED_AT``
-(a gap between the two, so a score hovering at the line does not flap between events)."""
+(a gap between the two, so a score hovering at the line does not flap between events).
+
+A fit check answered by both sides at ``POOR_FIT_AT_MOST`` or below (their mean) is a pairing at risk by
+itself: the people in it say it does not work, and sessions held on time do not outweigh that (the
+weighted score alone cannot fall below 60 while the cadence is kept). One side's answer alone never flags
+it, so the other side cannot tell from a flag what a junior answered."""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ WEIGHTS = {"cadence": 0.5, "goals": 0.2, "fit": 0.3}
 AT_RISK_BELOW = 50.0
 RECOVERED_AT = 60.0
 NO_GOALS = 50.0
+POOR_FIT_AT_MOST = 25.0  # a mean of 2 of 5 or less
 REASONS = {"cadence": "missed_check_ins", "goals": "stalled_goals", "fit": "poor_fit"}
 
 
@@ -51,11 +57,14 @@ def fit_component(mean_likert: float | None) -> float | None:
     return None if mean_likert is None else round((mean_likert - 1) / 4 * 100, 1)
 
 
-def assess(components: dict[str, float | None], was_at_risk: bool) -> Health:
+def assess(
+    components: dict[str, float | None], was_at_risk: bool, fit_answered_by_both: bool = False
+) -> Health:
     """The weighted mean of the components known (an unanswered fit check does not count)."""
     known = {name: value for name, value in components.items() if value is not None}
     weight = sum(WEIGHTS[name] for name in known)
     score = round(sum(WEIGHTS[name] * value for name, value in known.items()) / weight, 1)
-    at_risk = score < RECOVERED_AT if was_at_risk else score < AT_RISK_BELOW
-    weakest = min(known, key=lambda name: known[name])
+    poor_fit = fit_answered_by_both and known.get("fit", 100.0) <= POOR_FIT_AT_MOST
+    at_risk = poor_fit or (score < RECOVERED_AT if was_at_risk else score < AT_RISK_BELOW)
+    weakest = "fit" if poor_fit else min(known, key=lambda name: known[name])
     return Health(score, components, at_risk, REASONS[weakest] if at_risk else None)

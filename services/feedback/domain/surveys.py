@@ -17,9 +17,15 @@ DEFAULT_QUESTIONS: list[dict[str, Any]] = [
 ]
 
 
-def due_dates(activated_on: date, starts_on: date | None, ends_on: date | None) -> dict[str, date]:
-    """Fit check two weeks after activation; midpoint halfway to the program's end; end on its last day
-    (without an end date: midpoint at 3 months, end at 6)."""
+def due_dates(
+    activated_on: date,
+    starts_on: date | None,
+    ends_on: date | None,
+    fit_check_after: timedelta = FIT_CHECK_AFTER,
+) -> dict[str, date]:
+    """Fit check ``fit_check_after`` activation (the program's setting, two weeks by default); midpoint
+    halfway to the program's end; end on its last day (without an end date: midpoint at 3 months, end
+    at 6). The midpoint never comes before two weeks, whatever the fit check's delay."""
     end = (
         ends_on
         if ends_on and ends_on > activated_on + FIT_CHECK_AFTER
@@ -28,7 +34,7 @@ def due_dates(activated_on: date, starts_on: date | None, ends_on: date | None) 
     begin = max(activated_on, starts_on or activated_on)
     midpoint = begin + (end - begin) / 2
     return {
-        "fit_check": activated_on + FIT_CHECK_AFTER,
+        "fit_check": activated_on + fit_check_after,
         "midpoint": max(midpoint, activated_on + FIT_CHECK_AFTER),
         "end": end,
     }

@@ -63,7 +63,7 @@ def _surveys(uow: FeedbackUnitOfWork, pairing: dict[str, Any]) -> dict[str, Any]
     fit = [a for a in uow.survey_answers.of_pairing(pairing["pairing_id"]) if a["kind"] == "fit_check"]
     questions = questions_of(uow, pairing["program_id"])
     means = [m for a in fit if (m := surveys.likert_mean(questions, a["answers"])) is not None]
-    return {"fit_mean": sum(means) / len(means) if means else None}
+    return {"fit_mean": sum(means) / len(means) if means else None, "fit_sides": len(means)}
 
 
 COUNTERS: dict[str, Counter] = {
@@ -100,7 +100,7 @@ def _health(uow: FeedbackUnitOfWork, pairing: dict[str, Any]) -> tuple[dict[str,
         "fit": rules.fit_component(pairing.get("fit_mean")),
     }
     was_at_risk = bool(pairing.get("at_risk"))
-    health = rules.assess(components, was_at_risk)
+    health = rules.assess(components, was_at_risk, (pairing.get("fit_sides") or 0) >= 2)
     ids = {"pairing_id": pairing["pairing_id"], "program_id": pairing["program_id"]}
     events: list[Any] = []
     if health.at_risk and not was_at_risk:

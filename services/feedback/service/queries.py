@@ -87,5 +87,6 @@ def feedback_settings(uow: FeedbackUnitOfWork, program_id: str, principal: Princ
     return {
         "cadence_weeks": program["cadence_weeks"],
         "pulse_k": program["pulse_k"],
+        "fit_check_after_days": program["fit_check_after_days"],
         "survey_questions": questions_of(uow, program_id),
     }

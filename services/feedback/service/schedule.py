@@ -59,10 +59,18 @@ def plan(command: PlanPairing, uow: FeedbackUnitOfWork) -> list[DomainEvent]:
     first = checkins.next_check(activated, activated, program.get("cadence_weeks", 2))
     ref = {"pairing_id": command.pairing_id}
     uow.schedule.schedule(f"{command.pairing_id}:{CADENCE}:{first}", CADENCE, _at(first), ref)
-    dates = surveys.due_dates(activated, _parse(program.get("starts_on")), _parse(program.get("ends_on")))
+    dates = surveys.due_dates(
+        activated,
+        _parse(program.get("starts_on")),
+        _parse(program.get("ends_on")),
+        timedelta(days=program.get("fit_check_after_days", surveys.FIT_CHECK_AFTER.days)),
+    )
     for kind, due in dates.items():
         payload = {**ref, "kind": kind, "due_on": due.isoformat()}
-        uow.schedule.schedule(f"{command.pairing_id}:{SURVEY}:{kind}", SURVEY, _at(due), payload)
+        # A survey due on the activation day itself (a fit check set to 0 days) opens at once: its day
+        # began before the activation, whereas 08:00 may still lie ahead.
+        at = datetime.combine(due, time(0), tzinfo=UTC) if due <= activated else _at(due)
+        uow.schedule.schedule(f"{command.pairing_id}:{SURVEY}:{kind}", SURVEY, at, payload)
     return []
 
 

@@ -11,6 +11,7 @@ from services.feedback.store.documents import Documents
 
 DEFAULT_CADENCE_WEEKS = 2
 DEFAULT_PULSE_K = 5
+DEFAULT_FIT_CHECK_AFTER_DAYS = 14
 MAX_CHAIN = 64
 PROGRAM_FIELDS = (
     "program_id",
@@ -47,6 +48,7 @@ class Programs:
             "focus_areas": [*(found.get("focus_areas") or []), *(found.get("custom_focus_areas") or [])],
             "cadence_weeks": settings.get("cadence_weeks", DEFAULT_CADENCE_WEEKS),
             "pulse_k": settings.get("pulse_k", DEFAULT_PULSE_K),
+            "fit_check_after_days": settings.get("fit_check_after_days", DEFAULT_FIT_CHECK_AFTER_DAYS),
             "survey_questions": settings.get("survey_questions"),
         }
 

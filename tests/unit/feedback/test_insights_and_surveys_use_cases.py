@@ -90,3 +90,40 @@ def test_survey_answers_are_checked_and_shown_to_the_admin_never_to_the_other_si
     with pytest.raises(Forbidden):
         queries.program_surveys(uow, PROGRAM, OTHER_ADMIN)
     assert uow.pairings.get("pr-1")["health"]["components"]["fit"] == 25.0
+
+
+def test_a_fit_check_set_to_open_at_once_opens_on_activation_and_a_poor_fit_puts_the_pairing_at_risk(clock):
+    """A program can ask for the fit check on the day a pairing starts; both sides answering that it does
+    not work flag the pairing at once although its check-ins are on time (score alone stays at 60); one
+    side's poor answer alone does not (the other side must not learn a junior's answer from a flag)."""
+    from services.feedback.service import build_bus
+    from services.feedback.service.projections import ProjectProgram
+    from services.feedback.store import MemoryFeedbackUnitOfWork
+    from tests.unit.feedback.story import PROGRAM_DATA, START, begin
+
+    uow = MemoryFeedbackUnitOfWork(clock=clock)
+    build_bus(uow).handle(ProjectProgram(PROGRAM_DATA, START - timedelta(days=30), "evt-program"))
+    build_bus(uow).handle(c.SaveFeedbackSettings(ADMIN, PROGRAM, {"fit_check_after_days": 0}))
+    assert queries.feedback_settings(uow, PROGRAM, ADMIN)["fit_check_after_days"] == 0
+    bus = begin(uow)
+    run_due(bus, "test")
+    due = [e.data for e in uow.published() if e.type.endswith("survey_due.v1")]
+    assert sorted(d["pairing_id"] for d in due if d["kind"] == "fit_check") == ["pr-1", "pr-2"]
+    poor = {"rapport": 1, "value": 2, "goals_clear": 2}
+    bus.handle(c.AnswerSurvey(person("J1"), "pr-1", "fit_check", poor))
+    assert not queries.pairing_health(uow, "pr-1", ADMIN)["health"]["at_risk"]
+    bus.handle(c.AnswerSurvey(person("L1"), "pr-1", "fit_check", {"rapport": 2, "value": 2}))
+    [at_risk] = [e.data for e in uow.published() if e.type.endswith("pairing_at_risk.v1")]
+    assert (at_risk["pairing_id"], at_risk["reason"]) == ("pr-1", "poor_fit")
+    health = queries.pairing_health(uow, "pr-1", ADMIN)["health"]
+    assert health["components"]["cadence"] == 100.0 and health["score"] >= 60 and health["at_risk"]
+    good = {"rapport": 5, "value": 4, "goals_clear": 4}
+    bus.handle(c.AnswerSurvey(person("J2"), "pr-2", "fit_check", good))
+    bus.handle(c.AnswerSurvey(person("L2"), "pr-2", "fit_check", good))
+    assert not queries.pairing_health(uow, "pr-2", ADMIN)["health"]["at_risk"]
+
+
+def test_by_default_the_fit_check_is_not_open_on_the_day_a_pairing_starts(bus, uow, clock):
+    run_due(bus, "test")
+    assert not [e for e in uow.published() if e.type.endswith("survey_due.v1")]
+    assert queries.feedback_settings(uow, PROGRAM, ADMIN)["fit_check_after_days"] == 14
