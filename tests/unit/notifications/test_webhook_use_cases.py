@@ -4,6 +4,7 @@ mid-send. The receiver is a recording fake behind the sender port; time is a con
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -354,3 +355,22 @@ def test_an_event_about_an_erased_person_arriving_late_is_not_sent(uow, receiver
     uow.tombstones.bury("J1")
     build_bus(uow).handle(FanOutWebhooks(pairing_event()))
     assert run_due(uow) == 0 and receiver.received == []
+
+
+def test_the_pairing_ended_by_an_erasure_reaches_subscribers_after_the_erasure(uow, receiver):
+    """Subscribers are told of the erasure (they drop the pairing and the id from their copies): neither
+    the tombstone nor the erasure's cancelling of messages naming the person withholds that one event."""
+    ended = "mentoring.pairing.ended.v1"
+    subscribe(uow, types=(PUBLISHED, ended))
+    uow.tombstones.bury("J1")
+    build_bus(uow).handle(ForgetWebhookRecipient("J1"))
+    erasure = pairing_event(event_id="ev-erased", kind=ended)
+    erasure.data.update(state="ended", end_kind="erased")
+    other_end = pairing_event(event_id="ev-early", kind=ended)
+    other_end.data.update(state="ended", end_kind="early")
+    for event in (pairing_event(), other_end, erasure):
+        build_bus(uow).handle(FanOutWebhooks(event))
+    build_bus(uow).handle(ForgetWebhookRecipient("J1"))  # an erasure replayed after the notice was planned
+    assert run_due(uow) == 1
+    [(_url, _headers, body)] = receiver.received
+    assert json.loads(body)["id"] == "ev-erased"

@@ -10,6 +10,7 @@ from services.notifications.domain.webhooks.signing import message_id
 
 Status = Literal["pending", "delivered", "failed", "aborted", "cancelled"]
 PERSON_FIELDS = ("leader_id", "junior_id", "participant_id")
+ERASURE_NOTICE = ("mentoring.pairing.ended.v1", "erased")  # (type, end_kind)
 
 
 @dataclass(frozen=True)
@@ -27,9 +28,16 @@ class Planned:
 
 def plan(event: dict[str, Any], body: str, endpoint_id: str) -> Planned:
     """The message of a CloudEvent (as a dict) for one endpoint; the participants it names are kept so
-    an erasure can find and scrub it."""
+    an erasure can find and scrub it.
+
+    A pairing ended by an erasure is the subscriber's erasure notice: it is how they learn to drop the
+    pairing and the person's id from their own copies (the recipients of personal data are told of its
+    erasure), so it names nobody to withhold or cancel; it carries pseudonymous ids only."""
     data = event.get("data") or {}
-    people = tuple(sorted({data[name] for name in PERSON_FIELDS if isinstance(data.get(name), str)}))
+    if (event.get("type"), data.get("end_kind")) == ERASURE_NOTICE:
+        people: tuple[str, ...] = ()
+    else:
+        people = tuple(sorted({data[name] for name in PERSON_FIELDS if isinstance(data.get(name), str)}))
     return Planned(
         message_id(event["id"], endpoint_id),
         endpoint_id,
