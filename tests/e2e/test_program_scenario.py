@@ -7,13 +7,12 @@ The story: an admin creates a program and imports its people from a CSV; a dry r
 with an override, published; two pairings are accepted by both sides, the third declined by its junior,
 whose leader is waitlisted and rematched; every e-mail and signed webhook arrives exactly once; both sides
 of the live pairings set goals and log check-ins; a junior's insight is acted upon and the junior is told;
-a pulse with at least k answers closes and releases its figures; a junior is erased and the leader of
-their pairing is told (and proposed a new junior); the outcome report counts what happened.
-
-Not in the story: a pairing turning at risk through feedback's health. Health crosses its line only when
-time passes (a check-in cadence missed: weeks without a session; the fit check opens two weeks after
-activation), and no public call moves a running system's clock; matching's reaction to an at-risk pairing
-is tested with a clock five weeks on in tests/integration/feedback/test_feedback_lifecycle.py.
+a pulse with at least k answers closes and releases its figures; both sides of the rematched pairing
+answer its fit check (the program opens it on the day a pairing starts) that it does not work, so it turns
+at risk, matching ends it and proposes its leader a new junior; a junior is erased and the leader of their
+pairing is told (and proposed a new junior), and so is the webhook subscriber; the outcome report counts
+what happened. (A pairing turning at risk by missed check-ins needs weeks to pass: that path is tested with
+a clock five weeks on in tests/integration/feedback/test_feedback_lifecycle.py.)
 """
 
 from __future__ import annotations
@@ -147,6 +146,21 @@ def create_program(s: Scenario) -> None:
         s.admin, "POST", "intake", f"/programs/{s.program_id}/status", json={"status": "enrolling"}
     )
     assert moved["status"] == "enrolling"
+
+
+def open_the_fit_check_at_once(s: Scenario) -> None:
+    """The admin asks feedback for the fit check on the day a pairing starts (feedback learns of the
+    program from intake's events: until then it answers 404)."""
+
+    def saved() -> dict | None:
+        url = s.url("feedback", f"/programs/{s.program_id}/feedback-settings")
+        response = s.admin.put(url, json={"fit_check_after_days": 0}, timeout=30)
+        if response.status_code == 404:
+            return None
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    assert wait_for(saved, timeout_s=WAIT_S)["fit_check_after_days"] == 0
 
 
 def subscribe_webhooks(s: Scenario, receiver: LocalReceiver) -> None:
@@ -323,15 +337,11 @@ def mails_and_webhooks_arrive_once(s: Scenario, mailbox, receiver: LocalReceiver
     webhooks_match_kafka(s, receiver, kafka)
 
 
-def webhooks_match_kafka(
-    s: Scenario, receiver: LocalReceiver, kafka: OutsideSubscriber, withheld: frozenset[str] = frozenset()
-) -> None:
-    """Every event of the subscribed types the outside subscriber saw reached the webhook, signed, once
-    (``withheld``: the ids of events that name a participant erased by then, which notifications never
-    sends to a webhook)."""
+def webhooks_match_kafka(s: Scenario, receiver: LocalReceiver, kafka: OutsideSubscriber) -> None:
+    """Every event of the subscribed types the outside subscriber saw reached the webhook, signed, once."""
 
     def ids() -> tuple[set[str], set[str]]:
-        on_kafka = {r.event["id"] for r in kafka.events(s.program_id) if r.type in WEBHOOK_TYPES} - withheld
+        on_kafka = {r.event["id"] for r in kafka.events(s.program_id) if r.type in WEBHOOK_TYPES}
         return on_kafka, {e["event_id"] for e in receiver.entries() if e.get("processed")}
 
     def difference(both: tuple[set[str], set[str]]) -> str:
@@ -346,7 +356,6 @@ def webhooks_match_kafka(
     assert entries and all(e["verified"] for e in entries), [e for e in entries if not e.get("verified")]
     arrived = Counter(e["webhook_id"] for e in entries)
     assert set(arrived.values()) == {1}, [w for w, n in arrived.items() if n > 1]
-    assert not withheld & {e["event_id"] for e in entries if e.get("processed")}
 
 
 def goals_check_ins_and_an_insight(s: Scenario, first: dict, second: dict, mailbox) -> None:
@@ -456,6 +465,48 @@ def healthy_while_the_cadence_holds(s: Scenario, *pairings: dict) -> None:
         assert health["components"]["cadence"] == 100.0 and health["score"] >= 50, view
 
 
+def a_poor_fit_puts_the_pairing_at_risk_and_a_rematch_is_proposed(s: Scenario, pairing: dict) -> None:
+    """Both sides answer the fit check that the pairing does not work (one side's answer alone never
+    flags it): feedback turns it at risk although its check-ins are on time, matching ends it (end_kind
+    rematch, feedback's reason code), waitlists its leader and a rematch proposes them another junior."""
+    base = f"/pairings/{pairing['pairing_id']}"
+    poor = {"rapport": 1, "value": 2, "goals_clear": 2}
+    for n, side in enumerate(("junior", "leader")):
+        who = s.participant(pairing[f"{side}_employee_id"])
+
+        def open_now(who=who) -> bool:
+            surveys = s.call(who, "GET", "feedback", f"{base}/surveys")
+            return any(survey["kind"] == "fit_check" for survey in surveys)
+
+        wait_for(open_now, timeout_s=WAIT_S)
+        answered = s.call(who, "PUT", "feedback", f"{base}/surveys/fit_check", json={"answers": poor})
+        assert answered["answers"] == poor
+        if n == 0:
+            health = s.call(s.admin, "GET", "feedback", f"{base}/health")
+            assert health["at_risk"] is False, health  # the junior's answer alone flags nothing
+
+    def ended() -> dict | None:
+        (now,) = [p for p in s.pairings() if p["pairing_id"] == pairing["pairing_id"]]
+        return now if now["state"] == "ended" else None
+
+    gone = wait_for(ended, timeout_s=WAIT_S)
+    assert (gone["end_kind"], gone["reason"]) == ("rematch", "poor_fit"), gone
+    waiting = s.call(s.admin, "GET", "matching", f"/programs/{s.program_id}/waitlist")["items"]
+    assert (pairing["leader_id"], "at_risk") in [(w["leader_id"], w["reason"]) for w in waiting]
+
+    def proposed() -> list[dict]:
+        runs = s.call(s.admin, "GET", "matching", f"/programs/{s.program_id}/match-runs")["items"]
+        return [
+            p
+            for r in runs
+            if r["kind"] == "rematch"
+            for p in s.call(s.admin, "GET", "matching", f"/match-runs/{r['match_run_id']}")["proposals"]
+            if p["leader_id"] == pairing["leader_id"] and p["junior_id"] != pairing["junior_id"]
+        ]
+
+    assert wait_for(proposed, timeout_s=WAIT_S)
+
+
 def erase_and_tell_the_other_side(s: Scenario, pairing: dict, kafka: OutsideSubscriber, mailbox) -> None:
     """The junior of a live pairing is erased: the pairing ends, its leader is told (inbox and e-mail) and
     waits for a new junior, whom a rematch proposes; what leaves intake about the junior is ids only."""
@@ -480,7 +531,12 @@ def erase_and_tell_the_other_side(s: Scenario, pairing: dict, kafka: OutsideSubs
     (mail,) = wait_for(mailed, timeout_s=WAIT_S)
     in_sink = [e["to"] for e in mailbox.index() if e["message_id"] == email_message_id(mail["message_id"])]
     assert in_sink == [[s.address(leader)]]
-    ended_mails = [d for d in s.deliveries(channel="email") if d["template"] == "pairing_ended"]
+    sides = (pairing["leader_id"], junior_pid)
+    ended_mails = [
+        d
+        for d in s.deliveries(channel="email")
+        if d["template"] == "pairing_ended" and d["participant_id"] in sides
+    ]
     assert [d["participant_id"] for d in ended_mails] == [pairing["leader_id"]]  # never the erased one
     erased = wait_for(lambda: kafka.of_type(s.program_id, "participant.erased"), timeout_s=WAIT_S)
     assert [r.data for r in erased] == [{"participant_id": junior_pid, "program_id": s.program_id}]
@@ -511,6 +567,7 @@ def test_a_program_from_creation_to_its_outcome_report(system, mailbox, tmp_path
         webhook_receiver(tmp_path) as receiver,
     ):
         create_program(s)
+        open_the_fit_check_at_once(s)
         subscribe_webhooks(s, receiver)
         import_people(s)
         by_leader = review_and_publish(s)
@@ -537,27 +594,30 @@ def test_a_program_from_creation_to_its_outcome_report(system, mailbox, tmp_path
             "pairing_accepted": 3,  # the leader's yes told the junior; the junior's made it active
             "pairing_declined": 2,
             "pairing_activated": 2 * 3,
+            "survey_due": 2 * 3,  # each side of the three live pairings: their fit check opened at once
         }
         mails_and_webhooks_arrive_once(s, mailbox, receiver, kafka, expected)
 
         goals_check_ins_and_an_insight(s, first, fourth, mailbox)
         pulse = pulse_releases_its_figures(s, respondents=4)
         healthy_while_the_cadence_holds(s, first, fourth)
+        a_poor_fit_puts_the_pairing_at_risk_and_a_rematch_is_proposed(s, fourth)
         erase_and_tell_the_other_side(s, second, kafka, mailbox)
 
         def reported() -> dict | None:
             report = s.call(s.admin, "GET", "feedback", f"/programs/{s.program_id}/outcomes")
             counted = (report["pairs"]["ended"], report["check_ins"]["total"], len(report["pulse"]))
-            return report if counted == (1, 3, 1) and report["insights"]["acted_upon"] == 1 else None
+            return report if counted == (2, 3, 1) and report["insights"]["acted_upon"] == 1 else None
 
         report = wait_for(reported, timeout_s=WAIT_S)
-        assert report["pairs"] == {"formed": 3, "active": 2, "ended": 1, "ended_early": 0}
+        # the at-risk pairing ended early (a rematch), the erased one ended, the first lives on
+        assert report["pairs"] == {"formed": 3, "active": 1, "ended": 2, "ended_early": 1}
         assert report["goals"] == {"set": 4, "achieved": 1, "attainment_rate": 0.25}
         assert report["check_ins"] == {"total": 3, "per_pairing": 1.0}
         assert {k: report["insights"][k] for k in ("raised", "acknowledged", "acted_upon")} == {
             "raised": 1, "acknowledged": 1, "acted_upon": 1,
         }  # fmt: skip
-        assert report["at_risk"] == 0 and report["early_closure_rate"] == 0.0
+        assert report["at_risk"] == 0 and report["early_closure_rate"] == round(1 / 3, 4)
         (released,) = report["pulse"]
         assert released["pulse_id"] == pulse["pulse_id"] and released["responses"] == 4
         csv = s.admin.get(s.url("feedback", f"/programs/{s.program_id}/outcomes.csv"), timeout=30).text
@@ -579,7 +639,12 @@ def test_a_program_from_creation_to_its_outcome_report(system, mailbox, tmp_path
         eventually("feedback's events on Kafka", seen, lambda counts: counts == feedback)
         (closed,) = kafka.of_type(s.program_id, "feedback.pulse_closed")
         assert closed.data["released"] is True and closed.data["responses"] == 4
-        (ended,) = kafka.of_type(s.program_id, "pairing.ended")
-        assert ended.key == second["pairing_id"] and ended.data["end_kind"] == "erased"
-        webhooks_match_kafka(s, receiver, kafka, withheld=frozenset({ended.event["id"]}))
+        ends = {r.key: r for r in kafka.of_type(s.program_id, "pairing.ended")}
+        assert sorted(ends) == sorted([second["pairing_id"], fourth["pairing_id"]])
+        assert ends[second["pairing_id"]].data["end_kind"] == "erased"
+        assert ends[fourth["pairing_id"]].data["end_kind"] == "rematch"
+        # the webhook subscriber hears of the erasure too: the pairing it ended, ids only
+        webhooks_match_kafka(s, receiver, kafka)
+        erasure_notice = ends[second["pairing_id"]].event["id"]
+        assert erasure_notice in {e["event_id"] for e in receiver.entries() if e.get("processed")}
         assert kafka.undecodable == []
