@@ -295,7 +295,10 @@ class NotificationOutcome(Strict):
     notification_id = fields.String(required=True)
     recipient_id = fields.String(
         required=True,
-        metadata={"description": "participant id, an admin's employee id, role:hr, or a webhook endpoint id"},
+        metadata={
+            "description": "participant id (never a participant's employee id), an admin's employee id, "
+            "role:hr, a webhook endpoint id, or the employee id a daily digest goes to"
+        },
     )
     channel = fields.String(required=True, validate=validate.OneOf(("email", "chat", "in_app", "webhook")))
     template = fields.String(required=True)
