@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from pymongo.database import Database
 
 from shared.app import KafkaProbe
-from shared.config import Settings
+from shared.config import ConfigError, Settings
 from shared.contracts.sealed import SEALED_FORMS
 from shared.events.consumer import EventConsumer, Handler, HandlerKey
 from shared.events.outbox import OutboxRelay
@@ -16,6 +16,17 @@ from shared.events.registry import REGISTRY
 from shared.mongo import CHASSIS_INDEXES, IndexSpec, database_for, ensure_indexes, ping
 from shared.runtime import WorkerParts
 from shared.sealing import EventOpener, EventSealer, HttpKeySource, KeyStore
+
+
+def _key_owner(settings: Settings) -> HttpKeySource:
+    """Intake's key lookup; without a token to show it (outside AUTH_MODE=dev) the worker would stall on
+    every sealed event, so it refuses to start and says why."""
+    if settings.auth_mode != "dev" and not settings.service_token_file:
+        raise ConfigError(
+            f"invalid configuration for {settings.service_name}: SERVICE_TOKEN_FILE is required for its "
+            "worker (a token of role service to fetch participants' data keys from intake at INTAKE_URL)"
+        )
+    return HttpKeySource(settings)
 
 
 def sealed_topics(settings: Settings) -> set[str]:
@@ -46,7 +57,7 @@ def build_service_worker(
         topics = list(topics)
         opener = None
         if any(settings.topic(t) in sealed_topics(settings) for t in topics):
-            opener = EventOpener(keys if keys is not None else HttpKeySource(settings), SEALED_FORMS)
+            opener = EventOpener(keys if keys is not None else _key_owner(settings), SEALED_FORMS)
         consumer = EventConsumer(
             settings, group, topics, handlers(db, publisher), db, publisher, opener=opener
         )

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from services.intake.store import MemoryDataKeys
+from shared import worker
+from shared.config import ConfigError, Settings
 from shared.contracts.sealed import SEALED_FORMS
 from shared.contracts.types import ContactUpserted, OrgChartEmployeeUpserted
 from shared.events.registry import REGISTRY
@@ -125,3 +127,11 @@ def test_a_block_moved_to_another_person_or_event_does_not_open():
     moved = {**second.data, "sealed": {**first.data["sealed"], "key_id": "p-2"}}
     with pytest.raises(SealError):
         opener.open(type(second)(**{**second.__dict__, "data": moved}))
+
+
+def test_a_worker_that_opens_sealed_events_refuses_to_start_without_a_token_for_intake():
+    settings = Settings.from_env("matching", {"JWT_JWKS_URL": "https://login.example.com/jwks.json"})
+    with pytest.raises(ConfigError, match="SERVICE_TOKEN_FILE"):
+        worker._key_owner(settings)
+    with_token = settings.with_overrides(service_token_file="/var/run/token", intake_url="http://intake:8000")
+    assert worker._key_owner(with_token).url == "http://intake:8000/v1/participant-keys/lookup"
