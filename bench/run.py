@@ -11,6 +11,7 @@ BENCHES = (
     ["-m", "bench.intake_bench"],
     ["-m", "bench.notifications"],
     ["-m", "bench.feedback"],
+    ["-m", "bench.e2e"],
 )
 
 

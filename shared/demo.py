@@ -166,10 +166,13 @@ def generate_cohort(
     juniors: int,
     seed: int = 7,
     capacity_two_share: float = 0.15,
+    leader_min_level: int = LEADER_MIN_LEVEL,
 ) -> list[dict[str, Any]]:
-    """Participant payloads (docs/contracts.md shape): senior leaders and junior mentors of the org."""
+    """Participant payloads (docs/contracts.md shape): senior leaders and junior mentors of the org. A lower
+    ``leader_min_level`` lets a big cohort (the e2e bench's 2,500 leaders of 10,000 people) take leaders
+    from further down the tree."""
     rng = random.Random(f"{seed}:{program_id}")
-    seniors = [e for e in org.employees if e["level"] >= LEADER_MIN_LEVEL and e["level"] < 12]
+    seniors = [e for e in org.employees if e["level"] >= leader_min_level and e["level"] < 12]
     young = [e for e in org.employees if e["level"] <= JUNIOR_MAX_LEVEL]
     if leaders > len(seniors) or juniors > len(young):
         raise ValueError(f"the organisation has {len(seniors)} senior and {len(young)} junior employees")

@@ -88,3 +88,14 @@ def test_every_make_run_cohort_pairs_most_leaders_whatever_the_program_id():
             org.manager_of,
         )
         assert len(solve(context).proposals) >= 0.8 * leaders
+
+
+def test_a_lower_leader_level_draws_a_cohort_of_2500_leaders_from_10000_people():
+    """The e2e bench's cohort: 2,500 leaders of 10,000 people exist only from level 5 up (the default
+    level 7 has about 1,200); the default keeps drawing only from level 7."""
+    org = generate_organisation(seed=7, employees=10_000)
+    wide = generate_cohort(org, "e2e", leaders=2500, juniors=10, seed=7, leader_min_level=5)
+    levels = {p["level"] for p in wide if p["role"] == "leader"}
+    assert sum(p["role"] == "leader" for p in wide) == 2500 and min(levels) == 5 and max(levels) < 12
+    default = generate_cohort(org, "e2e", leaders=100, juniors=10, seed=7)
+    assert min(p["level"] for p in default if p["role"] == "leader") >= 7
