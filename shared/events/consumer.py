@@ -322,7 +322,7 @@ class EventConsumer:
         """Poll, process and commit one batch; returns the number of records seen."""
         batch = self._consumer.poll(timeout_ms=timeout_ms)
         count = 0
-        for tp, records in sorted(batch.items(), key=lambda item: (item[0].topic, item[0].partition)):
+        for tp, records in sorted(batch.items(), key=self._subscription_order):
             try:
                 self.process_batch(records)
             except (InfrastructureDown, ConnectionFailure) as error:
@@ -343,6 +343,15 @@ class EventConsumer:
                 log.warning("offset commit failed, broker unreachable: %s; the next commit covers it", error)
         self._update_lag()
         return count
+
+    def _subscription_order(self, item: tuple[TopicPartition, list]) -> tuple[int, str, int]:
+        """A polled batch is handled topic by topic in the order the group subscribes (CONSUMER_GROUPS lists
+        what others refer to first: programs and participants before pairings), so a consumer catching up
+        on a backlog knows the people before the pairings that name them (by name, pairings sorted first
+        and notifications dropped the e-mails of pairings whose participants it had not projected yet)."""
+        tp = item[0]
+        rank = self.topics.index(tp.topic) if tp.topic in self.topics else len(self.topics)
+        return rank, tp.topic, tp.partition
 
     def _rewind(self, batch: dict[TopicPartition, list]) -> None:
         """Seek every partition of an unfinished batch back to its first record (reprocessing is safe)."""

@@ -85,3 +85,42 @@ def test_the_loop_goes_on_through_failed_polls_commits_and_lag_reads(failing):
     assert consumer.handled == polled  # each batch handled once, none lost to a failure
     assert broker.commits == len(polled) - len(failing.get("commit", set()))  # later commits went through
     assert broker.closed and broker.calls["poll"] == 6
+
+
+class OneBatch(BrokerAway):
+    """A poll that returns one backlog batch holding records of several topics, then stops the loop."""
+
+    def __init__(self, batch: dict, stop: threading.Event) -> None:
+        super().__init__({}, stop)
+        self.batch = batch
+
+    def poll(self, timeout_ms: int = 0) -> dict:
+        self.stop.set()
+        batch, self.batch = self.batch, {}
+        return batch
+
+
+class TopicRecording(EventConsumer):
+    handled: list[str]
+
+    def process_batch(self, records: list) -> None:
+        self.handled += [record.topic for record in records]
+
+
+def test_a_backlog_batch_is_handled_in_the_order_the_group_subscribes_not_by_topic_name():
+    """notifications subscribes to participants before pairings; by name, pairings sort first, and a
+    catching-up worker dropped the e-mails of pairings whose participants it had not projected yet."""
+    settings = Settings.from_env("notifications", {"AUTH_MODE": "dev", "TOPIC_PREFIX": "t."})
+    topics = ["mentoring.programs.v1", "mentoring.participants.v1", "mentoring.pairings.v1"]
+    batch = {
+        TopicPartition(f"t.{topic}", partition): [SimpleNamespace(topic=topic)]
+        for topic in ("mentoring.pairings.v1", "mentoring.participants.v1", "mentoring.programs.v1")
+        for partition in (1, 0)
+    }
+    stop = threading.Event()
+    broker = OneBatch(batch, stop)
+    consumer = TopicRecording(settings, "notifications", topics, {}, db=None, publisher=None, consumer=broker)
+    consumer.handled = []
+    consumer.run(stop)
+    assert consumer.handled == [topic for topic in topics for _ in (0, 1)]
+    assert broker.commits == 1
