@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import INCLUDE, RAISE, Schema, fields, validate
 
 MAX_PAGE_SIZE = 200
 MAX_PAGE = 100_000  # deeper paging is a sign of a missing filter; it also keeps skip() inside int64
@@ -53,6 +53,11 @@ class ProblemSchema(Schema):
         metadata={"description": "machine-readable reason a rule refused (service-specific)"}
     )
     errors = fields.List(fields.Nested(ProblemFieldError), metadata={"description": "one per bad field"})
+
+    class Meta:
+        # RFC 9457 extension members: what a service adds about its refusal (e.g. matching's
+        # ``projection_as_of`` on a 409 stale_projection) is part of the problem, not an error
+        unknown = INCLUDE
 
 
 class PageSchema(Schema):

@@ -17,6 +17,8 @@ from services.notifications.service.deliver import ResendDelivery
 from shared.app import current_bus
 from shared.auth import require_roles
 from shared.errors import InvalidInput
+from shared.http import ProblemSchema
+from shared.problems import PROBLEM_JSON
 
 blp = Blueprint("deliveries", __name__, url_prefix="/v1/deliveries", description="Delivery log (admins)")
 FILTER_FIELDS = {
@@ -61,6 +63,12 @@ def list_deliveries(query: dict) -> dict:
 @blp.post("/<path:message_id>/resend")
 @require_roles("admin")
 @blp.response(202, Resent)
+@blp.alt_response(
+    409,
+    schema=ProblemSchema,
+    content_type=PROBLEM_JSON,
+    description="the delivery has not ended yet, is an in-app message or its address was erased",
+)
 def resend(message_id: str) -> dict:
     """Send a finished delivery again as a new message (its id: ``<original>:resend:<n>``)."""
     (resent,) = current_bus().handle(ResendDelivery(message_id))

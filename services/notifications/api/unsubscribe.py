@@ -20,7 +20,8 @@ from services.notifications.domain.unsubscribe import Claims, UnsubscribeKeys
 from services.notifications.service import people
 from shared.app import current_bus
 from shared.errors import Unauthorized
-from shared.http import StrictSchema
+from shared.http import ProblemSchema, StrictSchema
+from shared.problems import PROBLEM_JSON
 
 blp = Blueprint(
     "unsubscribe", __name__, url_prefix="/v1", description="One-click unsubscribe from e-mail (RFC 8058)"
@@ -86,6 +87,12 @@ def confirm_unsubscribe(query: dict) -> Response:
 @blp.post("/unsubscribe")
 @blp.arguments(TokenQuery, location="query")
 @blp.response(200, UnsubscribedView)
+@blp.alt_response(
+    409,
+    schema=ProblemSchema,
+    content_type=PROBLEM_JSON,
+    description="the token names a mandatory category: such messages cannot be switched off",
+)
 @blp.doc(
     **PUBLIC,
     responses={

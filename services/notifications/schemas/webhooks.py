@@ -3,6 +3,8 @@ CloudEvents; their schemas live in shared/contracts)."""
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.http import PageQuery, PageSchema, StrictSchema
@@ -125,6 +127,14 @@ class AttemptList(Schema):
 
 class ReplayRequest(StrictSchema):
     """One message by ``msg_id``, or every message planned in [since, until)."""
+
+    # the rule ``_one_way`` checks, stated in the document so clients and generated tests meet it there
+    OPENAPI_KEYWORDS: ClassVar[dict[str, Any]] = {
+        "oneOf": [
+            {"required": ["msg_id"], "not": {"anyOf": [{"required": ["since"]}, {"required": ["until"]}]}},
+            {"required": ["since"], "not": {"required": ["msg_id"]}},
+        ]
+    }
 
     msg_id = fields.String(validate=validate.Length(min=1, max=100))
     since = fields.AwareDateTime()
