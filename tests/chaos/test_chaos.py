@@ -20,8 +20,15 @@ SHORT = {"events": 400, "employees": 100, "leaders": 4, "juniors": 5}
 def test_every_effect_exists_once_after_kills_restarts_and_poison(rig):
     seed = int(os.environ.get("CHAOS_SEED") or random.SystemRandom().randrange(10**6))
     print(f"chaos seed {seed} (replay: CHAOS_SEED={seed})")
-    result = run_on(rig, SHORT["events"], seed, employees=SHORT["employees"], leaders=SHORT["leaders"],
-                    juniors=SHORT["juniors"], settle_s=90)  # fmt: skip
+    result = run_on(
+        rig,
+        SHORT["events"],
+        seed,
+        employees=SHORT["employees"],
+        leaders=SHORT["leaders"],
+        juniors=SHORT["juniors"],
+        settle_s=90,
+    )
     context = f"seed {seed}: {result}"
     assert result["findings"] == [], context
     assert result["events"]["distinct_event_ids"] >= SHORT["events"], context
