@@ -5,12 +5,21 @@ A module adds itself with one line in ``MODULES`` (its ``COMMANDS``, and ``FOLLO
 
 from __future__ import annotations
 
-from services.notifications.service import channels, deliver, inbox, notify, notify_batch, people, webhooks
+from services.notifications.service import (
+    channels,
+    deliver,
+    digest,
+    inbox,
+    notify,
+    notify_batch,
+    people,
+    webhooks,
+)
 from services.notifications.store.uow import NotificationsUnitOfWork
 from shared.bus import MessageBus
 
 SERVICE = "notifications"
-MODULES = [notify, notify_batch, people, inbox, deliver, channels, webhooks]
+MODULES = [notify, digest, notify_batch, people, inbox, deliver, channels, webhooks]
 
 COMMANDS = {kind: handler for module in MODULES for kind, handler in module.COMMANDS.items()}
 FOLLOW_UPS = {

@@ -7,6 +7,11 @@ One message per (cause event, recipient, channel): its id is the key of the deli
 the held digest entry and the scheduled item, so a redelivered cause adds nothing. Nobody erased is
 told anything (tombstones), and a template error fails that one delivery with its reason; the consumer
 goes on.
+
+An event naming a participant whose registration has not reached notifications yet (it travels on another
+topic, and a consumer catching up may read the pairing first) is recorded again later
+(``AWAITING_KIND`` items, every ``AWAIT_RETRY`` for up to ``AWAIT_AT_MOST``): the people already told are
+not told twice, the one who was missing is told once known.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import logging
 import threading
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import prometheus_client as metrics
@@ -30,11 +35,19 @@ from services.notifications.service.deliver import Dispatch, plan_delivery
 from services.notifications.service.people import preferences_of, timezone_of
 from services.notifications.store.uow import NotificationsUnitOfWork
 from shared.contracts.types import ContactUpserted, NotificationFailed, ParticipantRegistered
+from shared.events.registry import REGISTRY
 from shared.messages import Command, DomainEvent, PublishedEvent
 from shared.schedule import DueItem
 
 log = logging.getLogger(__name__)
 DIGEST_KIND = "digest"
+AWAITING_KIND = "awaiting_participant"
+AWAIT_RETRY = timedelta(seconds=5)
+AWAIT_AT_MOST = timedelta(hours=1)
+AWAIT_GAVE_UP = metrics.Counter(
+    "notifications_awaiting_gave_up_total",
+    "Events whose participant never became known to notifications within the wait (nobody told)",
+)
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 UNKNOWN_TYPES: Counter[str] = Counter()  # what arrived that no route knows (also the metric below)
 UNROUTED = metrics.Counter(
@@ -51,15 +64,7 @@ class RecordNotifications(Command):
     cause: PublishedEvent
     caused_at: datetime | None = None
     base_url: str = DEFAULT_BASE_URL
-
-
-@dataclass(frozen=True)
-class SendDigest(Command):
-    """The held non-urgent e-mails of one person for one local day, as one e-mail."""
-
-    recipient: str
-    day: str
-    base_url: str = DEFAULT_BASE_URL
+    awaiting_since: datetime | None = None  # set when recorded again while waiting for a participant
 
 
 @dataclass(frozen=True)
@@ -83,10 +88,14 @@ def note_unknown(event_type: str) -> bool:
         return UNKNOWN_TYPES[event_type] == 1
 
 
+class NotYetKnown(Exception):
+    """A participant the event names has not been projected yet (their registration is still on its way)."""
+
+
 def _person(
     uow: NotificationsUnitOfWork, audience: Audience, program: dict[str, Any] | None
 ) -> Person | None:
-    """None for someone erased or whom intake never told us about."""
+    """None for someone erased; ``NotYetKnown`` for a participant intake has not told us about yet."""
     if audience.participant_id:
         if uow.tombstones.erased(audience.participant_id):
             return None
@@ -94,8 +103,7 @@ def _person(
         contact = uow.people.contact(audience.participant_id) or {}
         employee_id = participant.get("employee_id") or contact.get("employee_id")
         if not employee_id:
-            log.warning("no employee id projected for a participant of program %s", audience.participant_id)
-            return None
+            raise NotYetKnown(audience.participant_id)
     elif audience.employee_id == HR_INBOX:
         return Person(HR_INBOX, None, None, None, prefs.DEFAULT_LOCALE, "UTC", prefs.Preferences())
     else:
@@ -193,12 +201,61 @@ def record_notifications(command: RecordNotifications, uow: NotificationsUnitOfW
     program_id = command.cause.data.get("program_id")
     program = uow.people.program(program_id) if program_id else None
     now = uow.clock()
+    missing: list[str] = []
     for route in routes_for(kind, command.cause.data, program):
-        person = _person(uow, route.audience, program)
+        try:
+            person = _person(uow, route.audience, program)
+        except NotYetKnown as unknown:
+            missing.append(str(unknown))
+            continue
         if person is not None:
             _tell(uow, command, route, person, program, now)
     tell_chat(uow, command.cause_event_id, command.cause, program, command.caused_at, command.base_url)
+    if missing:
+        _await(uow, command, missing[0], now)
     return []
+
+
+def _await(
+    uow: NotificationsUnitOfWork, command: RecordNotifications, participant_id: str, now: datetime
+) -> None:
+    """Record the cause again in ``AWAIT_RETRY`` (the item names the participant, so their erasure cancels
+    it); after ``AWAIT_AT_MOST`` of waiting, give up, logged and counted."""
+    since = command.awaiting_since or now
+    if now - since >= AWAIT_AT_MOST:
+        AWAIT_GAVE_UP.inc()
+        log.error(
+            "participant %s never became known: %s not told to them", participant_id, command.cause.type
+        )
+        return
+    payload = {
+        "participant_id": participant_id,
+        "cause_event_id": command.cause_event_id,
+        "type": command.cause.type,
+        "key": command.cause.key,
+        "data": command.cause.data,
+        "caused_at": command.caused_at.isoformat() if command.caused_at else None,
+        "base_url": command.base_url,
+        "since": since.isoformat(),
+    }
+    item_id = f"awaiting:{command.cause_event_id}"
+    uow.schedule.schedule(item_id, AWAITING_KIND, now + AWAIT_RETRY, payload)
+
+
+def fire_awaiting(item: DueItem, dispatch: Dispatch) -> None:
+    """The scheduler's handler of "awaiting_participant" items: the cause recorded again."""
+    payload = item.payload
+    event_class = REGISTRY.get(payload["type"]).event_class
+    assert event_class is not None
+    caused_at = payload.get("caused_at")
+    command = RecordNotifications(
+        payload["cause_event_id"],
+        event_class(payload["key"], payload["data"]),
+        datetime.fromisoformat(caused_at) if caused_at else None,
+        payload.get("base_url") or DEFAULT_BASE_URL,
+        awaiting_since=datetime.fromisoformat(payload["since"]),
+    )
+    record_notifications(command, dispatch.uow)
 
 
 def _tell(
@@ -256,61 +313,4 @@ def _email(
     plan_delivery(uow, message, caused_at)
 
 
-def send_digest(command: SendDigest, uow: NotificationsUnitOfWork) -> list[DomainEvent]:
-    """One e-mail with every held message of the day; planned like any e-mail, then the holdings go (a
-    crash between the two re-plans the same message id: nothing doubles)."""
-    held = uow.digests.held(command.recipient, command.day)
-    if not held:
-        return []
-    contact = uow.people.contact_of_employee(command.recipient) or {}
-    if not contact.get("email"):
-        uow.digests.release(command.recipient, command.day)
-        return []
-    chosen = preferences_of(uow, command.recipient)
-    locale = prefs.choose_locale(contact.get("locale"), chosen.locale)
-    base = command.base_url.rstrip("/")
-    context = {
-        "items": [{"subject": h["subject"], "text": h["text"]} for h in held],
-        "recipient_name": contact.get("display_name"),
-        "program_name": "",
-        "action_url": f"{base}/v1/me/notifications",
-        "preferences_url": f"{base}/v1/me/preferences",
-    }
-    now = uow.clock()
-    cause = f"digest:{command.recipient}:{command.day}"
-    message = Message(
-        message_id=message_id_of(cause, command.recipient, "email"),
-        cause_event_id=cause,
-        cause_type=DIGEST_KIND,
-        recipient=command.recipient,
-        participant_id=None,
-        program_id=None,
-        channel="email",
-        category="reminders",
-        urgent=False,
-        template="digest",
-        locale=locale,
-        subject="",
-        text="",
-        html=None,
-        address=contact["email"],
-        deliver_at=now,
-    )
-    try:
-        rendered = rendering.render("digest", locale, context)
-    except rendering.TemplateFailure as error:
-        _fail(uow, message, str(error))
-    else:
-        plan_delivery(uow, replace(message, subject=rendered.subject, text=rendered.text, html=rendered.html))
-    uow.digests.release(command.recipient, command.day)
-    return []
-
-
-def fire_digest(item: DueItem, dispatch: Dispatch) -> None:
-    """The scheduler's handler of "digest" items."""
-    payload = item.payload
-    command = SendDigest(payload["recipient"], payload["day"], payload.get("base_url") or DEFAULT_BASE_URL)
-    send_digest(command, dispatch.uow)
-
-
-COMMANDS = {RecordNotifications: record_notifications, SendDigest: send_digest}
+COMMANDS = {RecordNotifications: record_notifications}

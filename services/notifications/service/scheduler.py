@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from services.notifications.metrics import SCHEDULED_ITEMS
-from services.notifications.service import deliver, notify, webhooks
+from services.notifications.service import deliver, digest, notify, webhooks
 from services.notifications.service.deliver import Dispatch
 from shared.schedule import DueItem
 
@@ -29,7 +29,8 @@ ItemHandler = Callable[[DueItem, Dispatch], datetime | None]
 
 HANDLERS: dict[str, ItemHandler] = {
     deliver.KIND: deliver.fire_delivery,
-    notify.DIGEST_KIND: notify.fire_digest,
+    notify.DIGEST_KIND: digest.fire_digest,
+    notify.AWAITING_KIND: notify.fire_awaiting,
     webhooks.KIND: webhooks.fire_webhook,
 }
 # Kinds whose claimed items are fired together: {slot: None | retry time}; a slot left out is fired alone.

@@ -10,7 +10,8 @@ import pytest
 
 from services.notifications import events
 from services.notifications.service.bus import build_bus
-from services.notifications.service.notify import UNKNOWN_TYPES, RecordNotifications, SendDigest
+from services.notifications.service.digest import SendDigest
+from services.notifications.service.notify import UNKNOWN_TYPES, RecordNotifications
 from services.notifications.service.people import SavePreferences
 from services.notifications.store.uow import MemoryNotificationsUnitOfWork
 from shared.contracts.types import (
@@ -233,3 +234,49 @@ def test_what_is_published_of_a_participants_notifications_names_their_participa
         published = json.dumps(outcome.to_dict())
         assert "E-JUN" not in published and "E-LEAD" not in published, published
         assert outcome.subject == outcome.data["recipient_id"]
+
+
+def test_a_pairing_read_before_its_juniors_registration_tells_the_junior_once_known_and_nobody_twice():
+    """A consumer catching up may read a pairing before the registration it names (another topic): the
+    leader is told at once, the junior once their registration arrives, and a repeat tells nobody again
+    (the chaos run lost such e-mails: 'no employee id projected')."""
+    from datetime import timedelta
+
+    from services.notifications.service.deliver import Dispatch
+    from services.notifications.service.notify import AWAIT_RETRY, AWAITING_KIND, fire_awaiting
+    from shared.contracts.types import ContactUpserted, ParticipantRegistered, ProgramCreated
+    from tests.support.notification_people import JUNIOR, JUNIOR_CONTACT, LEADER, LEADER_CONTACT, PROGRAM
+
+    w = World()
+    w.feed(
+        envelope(ProgramCreated("prog-1", PROGRAM)),
+        envelope(ParticipantRegistered("L1", LEADER)),
+        envelope(ContactUpserted("L1", LEADER_CONTACT)),
+        envelope(PairingPublished("pr-1", pairing("published"))),
+    )
+    assert [d.message.template for d in w.deliveries(recipient="E-LEAD", channel="email")] == [
+        "pairing_published"
+    ]
+    assert w.deliveries(recipient="E-JUN") == []
+
+    def fire_due() -> int:
+        items = w.uow.schedule.claim_due(w.now, "test", 100, timedelta(minutes=1))
+        waiting = [item for item in items if item.kind == AWAITING_KIND]
+        for item in waiting:
+            fire_awaiting(item, Dispatch(w.uow, {}))
+            w.uow.schedule.done(item)
+        return len(waiting)
+
+    w.now += AWAIT_RETRY
+    assert fire_due() == 1  # still unknown: recorded again later
+    w.feed(envelope(ParticipantRegistered("J1", JUNIOR)), envelope(ContactUpserted("J1", JUNIOR_CONTACT)))
+    w.now += AWAIT_RETRY
+    assert fire_due() == 1
+    assert [d.message.template for d in w.deliveries(recipient="E-JUN", channel="email")] == [
+        "pairing_published"
+    ]
+    assert [d.message.template for d in w.deliveries(recipient="E-LEAD", channel="email")] == [
+        "pairing_published"
+    ]
+    w.now += AWAIT_RETRY
+    assert fire_due() == 0  # everyone known: nothing waits any more
