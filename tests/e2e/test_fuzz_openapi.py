@@ -7,7 +7,8 @@ documented status code and content type, and match the documented schema. The nu
 operation is bounded so the whole run stays within its budget in ``make test``; ``FUZZ_EXAMPLES`` scales it
 and ``FUZZ_SEED`` replays a run (the seed is named in every failure). A schema's ``default`` response
 would let any status pass, so a deterministic probe of every operation also checks that each generic error
-(401, 403, 400, 413, 422, 404) is documented exactly where the operation gives it.
+(401, 403, 400, 413, 422, 404) is documented exactly where the operation gives it, and a table of requests
+the story makes conflicting shows documented 409s given. The probes run first, on the intact story.
 """
 
 from __future__ import annotations
@@ -67,8 +68,9 @@ def world(running_system) -> Run:
 
 
 def _token(system, service: str, role: str, world: Run) -> str:
-    subject = world.story.participant if role == "participant" else ADMIN
-    return dev_token(system.settings[service], subject, [role])
+    """``leader``: a participant token of the active pairing's leader (participant: its junior)."""
+    subject = {"participant": world.story.participant, "leader": world.story.leader}.get(role, ADMIN)
+    return dev_token(system.settings[service], subject, ["participant" if role == "leader" else role])
 
 
 def _local_urls(value):
@@ -117,45 +119,6 @@ def _fuzz(
             )
 
     run()
-
-
-def _destructive_last(operation) -> tuple[int, str]:
-    """Reads first, then writes, then what ends the program's story (so later operations still find it)."""
-    ending = operation.method == "delete" or operation.path.rsplit("/", 1)[-1] in ENDINGS
-    return (2 if ending else 0 if operation.method == "get" else 1, operation.label)
-
-
-@pytest.mark.parametrize("service", DOWNSTREAM_FIRST)
-def test_every_operation_as_every_role_answers_as_documented(system, world, service):
-    schema = schemathesis.openapi.from_url(f"{system.api_url(service)}/openapi.json")
-    started, before = time.monotonic(), world.cases
-    found = len(world.failures)
-    for role in ROLES:
-        session = requests.Session()
-        headers = {"Authorization": f"Bearer {_token(system, service, role, world)}"}
-        for operation in sorted((r.ok() for r in schema.get_all_operations()), key=_destructive_last):
-            roles = operation.definition.raw.get("x-roles")
-            allowed = not roles or role in roles  # none: public; empty: any valid token
-            known = {
-                p.name: world.story.ids[p.name]
-                for p in operation.path_parameters
-                if p.name in world.story.ids
-            }
-            where = f"{service} as {role} (FUZZ_SEED={SEED})"
-            if not allowed:
-                strategy = operation.as_strategy(path_parameters=known)
-                _fuzz(operation, strategy, REFUSED, session, headers, world, where, refused=True)
-                continue
-            for mode, examples in ON_WORLD.items():
-                strategy = operation.as_strategy(
-                    generation_mode=schemathesis.GenerationMode(mode), path_parameters=known
-                )
-                _fuzz(operation, strategy, examples, session, headers, world, where)
-            if known:
-                _fuzz(operation, operation.as_strategy(), ON_GENERATED, session, headers, world, where)
-    print(f"{service}: {world.cases - before} cases in {time.monotonic() - started:.1f} s")
-    new = list(world.failures.items())[found:]
-    assert not new, "\n\n".join(f"{op} {kind}\n{text}" for (op, kind), text in new)
 
 
 # -- every documented status code is produced --------------------------------------------------------
@@ -271,3 +234,75 @@ def test_every_documented_error_status_is_produced(system, world):
                         f"{service} {operation.label}: {code} documented: {code in documented}, got {status}"
                     )
     assert not wrong, "\n".join(wrong)
+
+
+CONFLICTS = [  # (service, method, path, role, body): a 409 each, on the story's ids
+    ("intake", "POST", "/v1/programs/{program_id}/purge", "admin", None),  # running, not closed
+    ("intake", "POST", "/v1/participants/{participant_id}/reenrol", "admin", None),  # enrolled already
+    ("matching", "POST", "/v1/match-runs/{run_id}/publish", "admin", None),  # published already
+    ("matching", "POST", "/v1/programs/{program_id}/match-runs", "admin", {}),  # the program runs
+    ("matching", "POST", "/v1/pairings/{pairing_id}/accept", "participant", None),  # active already
+    ("matching", "POST", "/v1/pairings/{pairing_id}/decline", "participant", {"reason": "other"}),
+    ("feedback", "POST", "/v1/pulses/{pulse_id}/close", "admin", None),  # closed already
+    ("feedback", "POST", "/v1/pulses/{pulse_id}/responses", "participant", "answers"),  # closed
+    (
+        "feedback", "POST", "/v1/pairings/{pairing_id}/insights/{insight_id}/acted-upon", "leader",
+        {"what_changed": "again"},
+    ),  # acted upon already
+]  # fmt: skip
+
+
+def test_documented_conflicts_are_produced(system, world):
+    """409s the program story makes deterministic: what it finished cannot be done again."""
+    wrong = []
+    for service, method, path, role, body in CONFLICTS:
+        spec = requests.get(f"{system.api_url(service)}/openapi.json", timeout=10).json()
+        if "409" not in spec["paths"][path][method.lower()]["responses"]:
+            wrong.append(f"{service} {method} {path}: 409 not documented")
+        session = _plain(system, service, role, world)
+        url = system.api_url(service) + path.format(**world.story.ids)
+        sent = {"answers": world.story.pulse_answers} if body == "answers" else body
+        response = session.request(method, url, json=sent, timeout=30)
+        if response.status_code != 409:
+            wrong.append(f"{service} {method} {path} as {role}: {response.status_code} {response.text[:300]}")
+    assert not wrong, "\n".join(wrong)
+
+
+# -- fuzzing, last: its writes may end the story the probes above rely on ----------------------------
+def _destructive_last(operation) -> tuple[int, str]:
+    """Reads first, then writes, then what ends the program's story (so later operations still find it)."""
+    ending = operation.method == "delete" or operation.path.rsplit("/", 1)[-1] in ENDINGS
+    return (2 if ending else 0 if operation.method == "get" else 1, operation.label)
+
+
+@pytest.mark.parametrize("service", DOWNSTREAM_FIRST)
+def test_every_operation_as_every_role_answers_as_documented(system, world, service):
+    schema = schemathesis.openapi.from_url(f"{system.api_url(service)}/openapi.json")
+    started, before = time.monotonic(), world.cases
+    found = len(world.failures)
+    for role in ROLES:
+        session = requests.Session()
+        headers = {"Authorization": f"Bearer {_token(system, service, role, world)}"}
+        for operation in sorted((r.ok() for r in schema.get_all_operations()), key=_destructive_last):
+            roles = operation.definition.raw.get("x-roles")
+            allowed = not roles or role in roles  # none: public; empty: any valid token
+            known = {
+                p.name: world.story.ids[p.name]
+                for p in operation.path_parameters
+                if p.name in world.story.ids
+            }
+            where = f"{service} as {role} (FUZZ_SEED={SEED})"
+            if not allowed:
+                strategy = operation.as_strategy(path_parameters=known)
+                _fuzz(operation, strategy, REFUSED, session, headers, world, where, refused=True)
+                continue
+            for mode, examples in ON_WORLD.items():
+                strategy = operation.as_strategy(
+                    generation_mode=schemathesis.GenerationMode(mode), path_parameters=known
+                )
+                _fuzz(operation, strategy, examples, session, headers, world, where)
+            if known:
+                _fuzz(operation, operation.as_strategy(), ON_GENERATED, session, headers, world, where)
+    print(f"{service}: {world.cases - before} cases in {time.monotonic() - started:.1f} s")
+    new = list(world.failures.items())[found:]
+    assert not new, "\n\n".join(f"{op} {kind}\n{text}" for (op, kind), text in new)

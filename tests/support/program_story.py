@@ -19,6 +19,8 @@ from shared.demo import demo_program, generate_cohort, generate_organisation
 class Story:
     ids: dict[str, str]  # by path parameter name: program_id, participant_id, pairing_id, run_id, ...
     participant: str  # employee id of the junior of an active pairing
+    leader: str  # and of its leader
+    pulse_answers: dict[str, int]  # a complete answer to the story's (closed) pulse
     demo: Demo
 
 
@@ -93,4 +95,6 @@ def program_story(system) -> Story:
         "insight_id": _first(participant, f"{feedback}/insights", "insight_id"),
         "message_id": _first(admin, deliveries, "message_id", program_id=program_id),
     }  # fmt: skip
-    return Story(ids, junior, demo)
+    pulse = admin.get(f"{urls['feedback']}/v1/pulses/{ids['pulse_id']}", timeout=10).json()
+    answers = {question["question_id"]: 3 for question in pulse["questions"]}
+    return Story(ids, junior, pairing["leader_employee_id"], answers, demo)
