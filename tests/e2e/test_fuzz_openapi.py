@@ -45,7 +45,7 @@ SCALE = float(os.environ.get("FUZZ_EXAMPLES", "1"))
 SEED = int(os.environ.get("FUZZ_SEED") or random.randrange(2**32))
 # Examples per operation and role: where the role may call it, positive and negative requests on the
 # program's ids and positive ones on generated ids; where it may not, a few that must all be refused.
-ON_WORLD = {"positive": 8, "negative": 6}
+ON_WORLD = {"positive": 6, "negative": 5}
 ON_GENERATED = 2
 REFUSED = 2
 # Every URL a request names (chat and subscriber webhooks) points at a closed local port: what the system
@@ -252,16 +252,62 @@ CONFLICTS = [  # (service, method, path, role, body): a 409 each, on the story's
 ]  # fmt: skip
 
 
+CLOSED_CONFLICTS = [  # a closed program and its participant change no more; withdrawn and erased stay so
+    ("intake", "PATCH", "/v1/programs/{program_id}", "admin", {"name": "Renamed"}),
+    ("intake", "POST", "/v1/participants", "admin", "person"),
+    ("intake", "PATCH", "/v1/participants/{participant_id}", "admin", {"level": 9}),
+    ("intake", "POST", "/v1/participants/{participant_id}/withdraw", "admin", {}),  # after a withdrawal
+    ("intake", "PUT", "/v1/participants/{participant_id}/consent", "admin", {"matching": True}),  # erased
+]
+# done to the closed program's participant just before these probes, so each probe is the conflict
+BEFORE = {
+    "/v1/participants/{participant_id}/withdraw": "/v1/participants/{participant_id}/withdraw",
+    "/v1/participants/{participant_id}/consent": "/v1/participants/{participant_id}/erase",
+}
+PERSON = {
+    "employee_id": "E000100",
+    "role": "leader",
+    "level": 10,
+    "timezone": "Europe/London",
+    "languages": ["en"],
+    "topics_to_learn": ["ai-tools"],
+    "consent": {"matching": True, "data_processing": True},
+}
+
+
+def _closed_program(system, world: Run) -> dict[str, str]:
+    """A program of one participant, moved through every status to closed, straight through intake."""
+    admin, base = _plain(system, "intake", "admin", world), system.api_url("intake")
+    body = {"name": "Closed", "focus_areas": ["ai-tools"], "starts_on": "2027-01-04", "ends_on": "2027-03-01"}
+    program_id = admin.post(f"{base}/v1/programs", json=body, timeout=10).json()["program_id"]
+    admin.post(f"{base}/v1/programs/{program_id}/status", json={"status": "enrolling"}, timeout=10)
+    enrolled = admin.post(f"{base}/v1/participants", json={**PERSON, "program_id": program_id}, timeout=10)
+    assert enrolled.status_code == 201, enrolled.text
+    for status in ("matching", "running", "closed"):
+        moved = admin.post(f"{base}/v1/programs/{program_id}/status", json={"status": status}, timeout=10)
+        assert moved.status_code == 200, moved.text
+    return {"program_id": program_id, "participant_id": enrolled.json()["participant_id"]}
+
+
 def test_documented_conflicts_are_produced(system, world):
     """409s the program story makes deterministic: what it finished cannot be done again."""
     wrong = []
-    for service, method, path, role, body in CONFLICTS:
+    closed = _closed_program(system, world)
+    probes = [(*probe, world.story.ids) for probe in CONFLICTS] + [(*p, closed) for p in CLOSED_CONFLICTS]
+    named = {  # bodies that depend on the run
+        "answers": {"answers": world.story.pulse_answers},
+        "person": {**PERSON, "employee_id": "E000101", "program_id": closed["program_id"]},
+    }
+    for service, method, path, role, body, ids in probes:
+        if ids is closed and path in BEFORE:
+            before = system.api_url(service) + BEFORE[path].format(**ids)
+            assert _plain(system, service, role, world).post(before, json={}, timeout=10).status_code == 200
         spec = requests.get(f"{system.api_url(service)}/openapi.json", timeout=10).json()
         if "409" not in spec["paths"][path][method.lower()]["responses"]:
             wrong.append(f"{service} {method} {path}: 409 not documented")
         session = _plain(system, service, role, world)
-        url = system.api_url(service) + path.format(**world.story.ids)
-        sent = {"answers": world.story.pulse_answers} if body == "answers" else body
+        url = system.api_url(service) + path.format(**ids)
+        sent = named.get(body) if isinstance(body, str) else body
         response = session.request(method, url, json=sent, timeout=30)
         if response.status_code != 409:
             wrong.append(f"{service} {method} {path} as {role}: {response.status_code} {response.text[:300]}")
