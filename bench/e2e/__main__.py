@@ -6,6 +6,8 @@ import argparse
 import json
 import os
 import platform
+import subprocess
+import sys
 import tempfile
 import uuid
 from datetime import UTC, datetime
@@ -33,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=128, help="driver threads")
     parser.add_argument("--out", default=str(RESULTS / "e2e.json"))
     parser.add_argument("--note", action="append", default=[], help="a finding to keep with the figures")
+    parser.add_argument(
+        "--profile", help="a directory: run notifications' worker under bench.profiled_worker"
+    )
     args = parser.parse_args(argv)
     employees, cohort = round(10_000 * args.scale), round(2_500 * args.scale)
     duration = args.duration or max(10.0, 30 * args.scale)
@@ -40,7 +45,21 @@ def main(argv: list[str] | None = None) -> int:
     from shared.config import SERVICES, Settings
     from shared.mongo import client_for
     from shared.topics import ensure_topics
-    from tests.support.processes import ServiceProcesses
+    from tests.support.processes import REPO, ServiceProcesses
+
+    class Processes(ServiceProcesses):
+        """The system's processes; with ``--profile`` notifications' worker runs under cProfile and counts
+        its database round trips (bench/profiled_worker.py), written to the directory when it stops."""
+
+        def _spawn(self, name: str) -> None:
+            if name != "notifications-worker" or not args.profile:
+                return super()._spawn(name)
+            env = {**self._env("notifications"), "METRICS_PORT": str(self.worker_ports["notifications"])}
+            command = ["-m", "bench.profiled_worker", "notifications", str(Path(args.profile).resolve())]
+            with open(self.log_dir / f"{name}.log", "ab") as log:
+                self.processes[name] = subprocess.Popen([sys.executable, *command], cwd=REPO, env=env,
+                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+            return None
 
     load_at_start = os.getloadavg()
     with infrastructure() as infra, tempfile.TemporaryDirectory(prefix="e2e-bench-") as scratch:
@@ -64,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             one.run_dir.mkdir()
             one.start(port)
         smtp = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(sink.port), "SMTP_TLS": "none"}
-        processes = ServiceProcesses(settings, Path(scratch) / "logs", extra_env=smtp)
+        processes = Processes(settings, Path(scratch) / "logs", extra_env=smtp)
         client = client_for(settings["notifications"])
         try:
             processes.start(timeout_s=180)
