@@ -197,6 +197,29 @@ def _serve_worker_metrics(port: int, service: str) -> WorkerProbes:
     return probes
 
 
+def build_when_reachable(
+    build: Callable[[], WorkerParts],
+    stop: threading.Event,
+    first_wait_s: float = 1.0,
+    max_wait_s: float = 30.0,
+) -> WorkerParts | None:
+    """Build the worker once Kafka and the database answer: a broker or database still starting (or
+    restarting while a killed worker comes back) is waited for, with growing pauses, not a crash loop.
+    None when ``stop`` is set first."""
+    from kafka.errors import KafkaError
+    from pymongo.errors import PyMongoError
+
+    wait_s = first_wait_s
+    while not stop.is_set():
+        try:
+            return build()
+        except (KafkaError, PyMongoError) as error:
+            log.warning("worker start: %s (%s); trying again in %.0f s", type(error).__name__, error, wait_s)
+            stop.wait(wait_s)
+            wait_s = min(wait_s * 2, max_wait_s)
+    return None
+
+
 def run_worker(service: str, worker_factory: str) -> None:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
@@ -214,7 +237,11 @@ def run_worker(service: str, worker_factory: str) -> None:
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     probes = _serve_worker_metrics(settings.metrics_port, service)
-    parts: WorkerParts = _load(worker_factory)(settings)
+    factory = _load(worker_factory)
+    parts = build_when_reachable(lambda: factory(settings), stop)
+    if parts is None:
+        log.info("worker stopped before it started")
+        return
     probes.parts = parts
     threads = []
     if parts.relay is not None:
