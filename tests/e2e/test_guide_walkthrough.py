@@ -18,17 +18,19 @@ GUIDE = REPO / "docs" / "guide"
 
 
 def _consumed(system) -> dict[tuple[str, str], float]:
-    """``events_consumed_total`` of the intake and matching workers, by service and outcome label."""
-    return {
-        (service, sample.labels["outcome"]): sample.value
-        for service in ("intake", "matching")
-        for family in text_string_to_metric_families(
-            requests.get(f"{system.worker_url(service)}/metrics", timeout=10).text
-        )
-        if family.name == "events_consumed"
-        for sample in family.samples
-        if sample.name == "events_consumed_total"
-    }
+    """``events_consumed_total`` of the intake and matching workers, by service and outcome label (summed
+    over the topic and type labels: one sample each would keep only the last type's count)."""
+    totals: dict[tuple[str, str], float] = {}
+    for service in ("intake", "matching"):
+        text = requests.get(f"{system.worker_url(service)}/metrics", timeout=10).text
+        for family in text_string_to_metric_families(text):
+            if family.name != "events_consumed":
+                continue
+            for sample in family.samples:
+                if sample.name == "events_consumed_total":
+                    key = (service, sample.labels["outcome"])
+                    totals[key] = totals.get(key, 0.0) + sample.value
+    return totals
 
 
 def test_the_admin_walkthrough_reaches_published_pairs_and_an_accepted_pairing(system, tmp_path):
