@@ -50,7 +50,7 @@ def test_each_person_reads_only_their_own_inbox_marks_it_read_and_is_emailed_in_
         page = wait_for(lambda: (p := inbox(client, junior))["unread"] == 2 and p)
 
     items = {i["template"]: i for i in page["items"]}  # newest first, in the order the worker got there
-    assert set(items) == {"pairing_published", "enrolment_confirmed"}
+    assert set(items) == {"pairing_published", "enrolment_confirmed"}, page
     published = items["pairing_published"]
     assert "Lea Leader" in published["text"] and published["subject"].startswith("Vous avez")
     first = inbox(client, junior, limit=1)
