@@ -42,8 +42,8 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError
 
+from deploy.local.demo import registration_of
 from deploy.local.infra import LocalInfra
-from services.intake.domain.participants.profile import REGISTRATION_FIELDS
 from services.notifications.domain.delivery import email_message_id
 from shared.auth import dev_token
 from shared.config import SERVICES, Settings
@@ -318,12 +318,9 @@ def run_cohort(api: Api, organisation, n: int, leaders: int, juniors: int) -> Co
     people = generate_cohort(organisation, f"chaos-{n}", leaders=leaders, juniors=juniors, seed=n)
     registered: list[tuple[str, dict]] = []
     for person in people:
-        if not all(person["consent"].values()):
+        payload = registration_of(person, organisation)
+        if payload is None:
             continue
-        payload = {k: person[k] for k in REGISTRATION_FIELDS if person.get(k) is not None}
-        payload.update(organisation.contact_of(person["employee_id"]))
-        if payload["role"] == "leader":
-            payload.pop("capacity", None)
         response = api.call("POST", "intake", "/participants", json={**payload, "program_id": pid})
         if response.status_code != 201:
             raise AssertionError(f"chaos: registration refused: {response.status_code} {response.text[:500]}")

@@ -93,6 +93,18 @@ def _all(session: requests.Session, url: str, **params: str) -> list[dict]:
         page += 1
 
 
+def registration_of(person: dict, organisation: Any) -> dict | None:
+    """What hr registers for a generated cohort member through intake's API, with their name, work e-mail
+    and locale; None for the few the generator has decline consent (intake would rightly refuse them)."""
+    if not all(person["consent"].values()):
+        return None
+    payload = {k: person[k] for k in REGISTRATION_FIELDS if person.get(k) is not None}
+    payload.update(organisation.contact_of(person["employee_id"]))
+    if payload["role"] == "leader":
+        payload.pop("capacity", None)
+    return payload
+
+
 def existing_program(session: requests.Session, base: str, name: str) -> str | None:
     """The id of a program called ``name`` (the one an earlier ``make run`` created), else None."""
     return next((p["program_id"] for p in _all(session, f"{base}/programs") if p["name"] == name), None)
@@ -124,12 +136,9 @@ def load_intake_demo(demo: Demo, employees: int = 2000, leaders: int = 40, junio
     enrolled = 0
     cohort = generate_cohort(organisation, COHORT_KEY, leaders=leaders, juniors=juniors, seed=7)
     for participant in cohort:
-        if not all(participant["consent"].values()):
-            continue  # the generator models the few who decline; intake would rightly refuse them
-        payload = {k: participant[k] for k in REGISTRATION_FIELDS if participant.get(k) is not None}
-        payload.update(organisation.contact_of(participant["employee_id"]))  # name, work e-mail, locale
-        if payload["role"] == "leader":
-            payload.pop("capacity", None)
+        payload = registration_of(participant, organisation)
+        if payload is None:
+            continue
         response = session.post(
             f"{base}/participants", json={**payload, "program_id": program_id}, timeout=10
         )

@@ -658,13 +658,7 @@ class LocalInfra:
                 os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         for name, pid in targets.items():
-            while self._alive(name, pid) and time.monotonic() < deadline:
-                time.sleep(0.1)
-            if self._alive(name, pid):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-                while self._alive(name, pid):
-                    time.sleep(0.05)
+            self._wait_gone(name, pid, deadline)
         for name in ("kafka", "ferretdb"):
             proc = self._procs.pop(name, None)
             if proc is not None:
@@ -672,6 +666,16 @@ class LocalInfra:
                     proc.wait(timeout=1)
             (self.run_dir / f"{name}.pid").unlink(missing_ok=True)
         self.env_file.unlink(missing_ok=True)
+
+    def _wait_gone(self, name: str, pid: int, deadline: float) -> None:
+        """Wait for a signalled server to exit until ``deadline``, then kill it and wait for that."""
+        while self._alive(name, pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if self._alive(name, pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            while self._alive(name, pid):
+                time.sleep(0.05)
 
     def restart(
         self, name: str, *, kill: bool = False, down_s: float = 0.0, timeout: float = START_TIMEOUT_S
@@ -689,14 +693,7 @@ class LocalInfra:
         started = time.monotonic()
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL if kill else signal.SIGTERM)
-        deadline = time.monotonic() + STOP_TIMEOUT_S
-        while self._alive(name, pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if self._alive(name, pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            while self._alive(name, pid):
-                time.sleep(0.05)
+        self._wait_gone(name, pid, time.monotonic() + STOP_TIMEOUT_S)
         proc = self._procs.pop(name, None)
         if proc is not None:
             with contextlib.suppress(Exception):

@@ -110,6 +110,26 @@ class Scenario:
     def inbox(self, employee_id: str) -> list[dict]:
         return self.call(self.participant(employee_id), "GET", "notifications", "/me/notifications")["items"]
 
+    def ended(self, pairing: dict) -> dict:
+        """The pairing once matching has ended it (waited for)."""
+
+        def now_ended() -> dict | None:
+            (now,) = [p for p in self.pairings() if p["pairing_id"] == pairing["pairing_id"]]
+            return now if now["state"] == "ended" else None
+
+        return wait_for(now_ended, timeout_s=WAIT_S)
+
+    def rematch_proposals(self, leader_id: str) -> list[dict]:
+        """What the automatic rematch runs proposed to this leader so far."""
+        runs = self.call(self.admin, "GET", "matching", f"/programs/{self.program_id}/match-runs")["items"]
+        return [
+            p
+            for r in runs
+            if r["kind"] == "rematch"
+            for p in self.call(self.admin, "GET", "matching", f"/match-runs/{r['match_run_id']}")["proposals"]
+            if p["leader_id"] == leader_id
+        ]
+
 
 def eventually(what: str, probe, done=bool, show=repr, timeout_s: float = WAIT_S):
     """``probe()`` until ``done`` holds of what it returns (polled with wait_for); the failure names
@@ -485,26 +505,16 @@ def a_poor_fit_puts_the_pairing_at_risk_and_a_rematch_is_proposed(s: Scenario, p
             health = s.call(s.admin, "GET", "feedback", f"{base}/health")
             assert health["at_risk"] is False, health  # the junior's answer alone flags nothing
 
-    def ended() -> dict | None:
-        (now,) = [p for p in s.pairings() if p["pairing_id"] == pairing["pairing_id"]]
-        return now if now["state"] == "ended" else None
-
-    gone = wait_for(ended, timeout_s=WAIT_S)
+    gone = s.ended(pairing)
     assert (gone["end_kind"], gone["reason"]) == ("rematch", "poor_fit"), gone
     waiting = s.call(s.admin, "GET", "matching", f"/programs/{s.program_id}/waitlist")["items"]
     assert (pairing["leader_id"], "at_risk") in [(w["leader_id"], w["reason"]) for w in waiting]
 
-    def proposed() -> list[dict]:
-        runs = s.call(s.admin, "GET", "matching", f"/programs/{s.program_id}/match-runs")["items"]
-        return [
-            p
-            for r in runs
-            if r["kind"] == "rematch"
-            for p in s.call(s.admin, "GET", "matching", f"/match-runs/{r['match_run_id']}")["proposals"]
-            if p["leader_id"] == pairing["leader_id"] and p["junior_id"] != pairing["junior_id"]
-        ]
+    def another_junior() -> list[dict]:
+        proposed = s.rematch_proposals(pairing["leader_id"])
+        return [p for p in proposed if p["junior_id"] != pairing["junior_id"]]
 
-    assert wait_for(proposed, timeout_s=WAIT_S)
+    assert wait_for(another_junior, timeout_s=WAIT_S)
 
 
 def erase_and_tell_the_other_side(s: Scenario, pairing: dict, kafka: OutsideSubscriber, mailbox) -> None:
@@ -513,11 +523,7 @@ def erase_and_tell_the_other_side(s: Scenario, pairing: dict, kafka: OutsideSubs
     junior_pid = pairing["junior_id"]
     s.call(s.admin, "DELETE", "intake", f"/participants/{junior_pid}", ok=(200, 204))
 
-    def ended() -> dict | None:
-        (now,) = [p for p in s.pairings() if p["pairing_id"] == pairing["pairing_id"]]
-        return now if now["state"] == "ended" else None
-
-    assert wait_for(ended, timeout_s=WAIT_S)["end_kind"] == "erased"
+    assert s.ended(pairing)["end_kind"] == "erased"
     leader = pairing["leader_employee_id"]
     wait_for(lambda: [i for i in s.inbox(leader) if i["template"] == "pairing_ended"], timeout_s=WAIT_S)
 
@@ -541,17 +547,7 @@ def erase_and_tell_the_other_side(s: Scenario, pairing: dict, kafka: OutsideSubs
     erased = wait_for(lambda: kafka.of_type(s.program_id, "participant.erased"), timeout_s=WAIT_S)
     assert [r.data for r in erased] == [{"participant_id": junior_pid, "program_id": s.program_id}]
 
-    def proposed() -> list[dict]:
-        runs = s.call(s.admin, "GET", "matching", f"/programs/{s.program_id}/match-runs")["items"]
-        return [
-            p
-            for r in runs
-            if r["kind"] == "rematch"
-            for p in s.call(s.admin, "GET", "matching", f"/match-runs/{r['match_run_id']}")["proposals"]
-            if p["leader_id"] == pairing["leader_id"]
-        ]
-
-    (proposal,) = wait_for(proposed, timeout_s=WAIT_S)
+    (proposal,) = wait_for(lambda: s.rematch_proposals(pairing["leader_id"]), timeout_s=WAIT_S)
     assert proposal["junior_id"] != junior_pid
 
 

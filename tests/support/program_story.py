@@ -9,8 +9,14 @@ from dataclasses import dataclass
 
 import requests
 
-from deploy.local.demo import ADMIN, COHORT_KEY, Demo, load_feedback_demo, load_pairings_demo
-from services.intake.domain.participants import REGISTRATION_FIELDS
+from deploy.local.demo import (
+    ADMIN,
+    COHORT_KEY,
+    Demo,
+    load_feedback_demo,
+    load_pairings_demo,
+    registration_of,
+)
 from shared.config import SERVICES
 from shared.demo import demo_program, generate_cohort, generate_organisation
 
@@ -43,12 +49,9 @@ def _enrol_cohort(demo: Demo) -> str:
     organisation = generate_organisation(seed=7, employees=80)
     assert session.put(f"{base}/orgchart", json=organisation.manager_of, timeout=60).status_code == 200
     for person in generate_cohort(organisation, COHORT_KEY, leaders=3, juniors=8, seed=7):
-        if not all(person["consent"].values()):
+        payload = registration_of(person, organisation)
+        if payload is None:
             continue
-        payload = {k: person[k] for k in REGISTRATION_FIELDS if person.get(k) is not None}
-        payload.update(organisation.contact_of(person["employee_id"]))
-        if payload["role"] == "leader":
-            payload.pop("capacity", None)
         enrolled = session.post(
             f"{base}/participants", json={**payload, "program_id": program_id}, timeout=10
         )
