@@ -7,11 +7,13 @@ from http import HTTPStatus
 
 from flask import Flask, Response, json, request
 from marshmallow import ValidationError
+from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
 from shared.errors import DomainError
 
 PROBLEM_JSON = "application/problem+json"
+DATABASE_RETRY_AFTER_S = 5
 log = logging.getLogger(__name__)
 
 
@@ -85,6 +87,15 @@ def init_app(app: Flask) -> None:
         response = problem(status, HTTPStatus(status).phrase, detail, errors=errors)
         if status == 405 and getattr(error, "valid_methods", None):
             response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(ConnectionFailure)
+    def _database_unreachable(error: ConnectionFailure) -> Response:
+        """The database is away (down, restarting, failing over): the request may succeed again shortly,
+        so a client or load balancer should retry, not report a bug."""
+        log.warning("database unreachable: %s", error)
+        response = problem(503, "Service unavailable", "the database is unreachable; try again shortly")
+        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_S)
         return response
 
     @app.errorhandler(Exception)
