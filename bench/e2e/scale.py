@@ -12,7 +12,7 @@ import uuid
 
 import requests
 
-from bench.e2e.system import DAYS, LEADER_LEVEL, System, new_program, ok, stored_name
+from bench.e2e.system import DAYS, LEADER_LEVEL, System, move_program, new_program, ok, stored_name
 from deploy.local.demo import RETRIED_CODES
 
 
@@ -124,13 +124,7 @@ def scale_run(system: System, employees: int, leaders: int, juniors: int, raw_po
     # bounded: on a busy machine the rest is left to drain while the pairing e-mails go out (noted below)
     enrolment_mails = system.wait_accepted("enrolment_confirmed", program_id, enrolled, timeout_s=600)
     enrolment_last = max((system.mailbox.accepted[m["header"]] for m in enrolment_mails), default=0.0)
-    moved = requests.post(
-        f"{intake}/programs/{program_id}/status",
-        json={"status": "matching"},
-        headers=system.admin(),
-        timeout=30,
-    )
-    ok(moved, "matching status")
+    move_program(system, program_id, "matching")
     run, run_s, _ = match_run(system, program_id, {"dry_run": False, **expected}, timeout_s=300)
     started = time.monotonic()
     published = requests.post(

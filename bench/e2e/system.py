@@ -144,14 +144,19 @@ def new_program(system: System, name: str) -> str:
     program_id = ok(
         requests.post(f"{intake}/programs", json=body, headers=system.admin(), timeout=30), "program"
     )["program_id"]
-    status = requests.post(
-        f"{intake}/programs/{program_id}/status",
-        json={"status": "enrolling"},
+    move_program(system, program_id, "enrolling")
+    return program_id
+
+
+def move_program(system: System, program_id: str, status: str) -> None:
+    """The program's admin moves it on (enrolling, matching, ...) through intake's API."""
+    moved = requests.post(
+        f"{system.api('intake')}/programs/{program_id}/status",
+        json={"status": status},
         headers=system.admin(),
         timeout=30,
     )
-    ok(status, "enrolling")
-    return program_id
+    ok(moved, f"{status} status")
 
 
 def record_times(settings, topics: list[str]) -> list[tuple[float, str | None]]:
